@@ -1,0 +1,48 @@
+# The two commands a new user needs: `make demo` and `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip --disable-pip-version-check -q
+
+.PHONY: demo test test-sqlite test-postgres lint install install-dev bench clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+
+$(VENV)/.base: requirements/base.txt | $(PY)
+	$(PIP) install -r requirements/base.txt
+	touch $@
+
+$(VENV)/.dev: requirements/dev.txt requirements/base.txt | $(PY)
+	$(PIP) install -r requirements/dev.txt
+	touch $@ $(VENV)/.base
+
+install: $(VENV)/.base
+install-dev: $(VENV)/.dev
+
+## make demo: install, migrate, load the seed, create demo users, serve on 127.0.0.1:8000
+demo: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_seed
+	$(PY) manage.py create_demo_users
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+## make test: ruff, migrations check, the whole suite on SQLite and on PostgreSQL
+test: install-dev lint test-sqlite test-postgres
+
+lint: install-dev
+	$(VENV)/bin/ruff check .
+	$(PY) manage.py makemigrations --check --dry-run
+
+test-sqlite: install-dev
+	env -u DATABASE_URL .ci/pytest.sh SQLite -q
+
+test-postgres: install-dev
+	@url=$$(.ci/services.sh postgres | tail -n 1) && \
+	  DATABASE_URL=$$url .ci/pytest.sh PostgreSQL -q
+
+bench: install-dev
+	@for f in bench/*.py; do echo "== $$f"; $(PY) $$f || exit 1; done
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles test-artifacts

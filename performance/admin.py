@@ -1,0 +1,144 @@
+from django.contrib import admin
+from django.db.models import Count, Sum
+
+from budget.models import Project
+
+from .models import (
+    AnnualGoal,
+    Indicator,
+    IndicatorLevel1,
+    IndicatorLevel2,
+    IndicatorRecord,
+    ProjectRecord,
+    ReportingPeriod,
+)
+
+
+class IndicatorLevel2Inline(admin.TabularInline):
+    model = IndicatorLevel2
+    extra = 0
+
+
+@admin.register(IndicatorLevel1)
+class IndicatorLevel1Admin(admin.ModelAdmin):
+    list_display = ["name", "position"]
+    list_editable = ["position"]
+    search_fields = ["name"]
+    inlines = [IndicatorLevel2Inline]
+
+
+@admin.register(IndicatorLevel2)
+class IndicatorLevel2Admin(admin.ModelAdmin):
+    list_display = ["name", "level1", "position"]
+    list_select_related = ["level1"]
+    list_filter = ["level1"]
+    search_fields = ["name", "level1__name"]
+
+
+class AnnualGoalInline(admin.StackedInline):
+    model = AnnualGoal
+    extra = 0
+
+
+class IndicatorInline(admin.TabularInline):
+    model = Indicator
+    extra = 0
+    fields = ["position", "level1", "level2", "name", "operator", "target_value", "target_grade",
+              "unit", "weight", "direction"]
+    ordering = ["position", "id"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("level1", "level2__level1")
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # Every row of the inline has the same two selects: read their choices once per
+        # request instead of once per row.
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name in ("level1", "level2"):
+            cache = request.__dict__.setdefault("_indicator_inline_choices", {})
+            if db_field.name not in cache:
+                cache[db_field.name] = list(field.choices)
+            field.choices = cache[db_field.name]
+        return field
+
+
+@admin.register(Project)
+class ProjectAdmin(admin.ModelAdmin):
+    list_display = ["name", "unit", "year", "category", "functional_subject", "budget_amount",
+                    "adjusted_amount", "indicator_count", "weight_total"]
+    list_select_related = ["unit", "functional_subject"]
+    list_filter = ["year", "category", "unit__department"]
+    search_fields = ["name", "unit__code", "unit__name"]
+    autocomplete_fields = ["unit", "functional_subject", "budget_line"]
+    inlines = [AnnualGoalInline, IndicatorInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(
+            _indicator_count=Count("indicators"), _weight_total=Sum("indicators__weight")
+        )
+
+    @admin.display(description="指标数", ordering="_indicator_count")
+    def indicator_count(self, obj):
+        return obj._indicator_count
+
+    @admin.display(description="权重合计", ordering="_weight_total")
+    def weight_total(self, obj):
+        return obj._weight_total
+
+
+@admin.register(Indicator)
+class IndicatorAdmin(admin.ModelAdmin):
+    list_display = ["name", "project", "unit_code", "level1", "level2", "operator",
+                    "target_display", "unit", "weight", "direction"]
+    list_select_related = ["project__unit", "level1", "level2__level1"]
+    list_filter = ["project__year", "level1", "level2", "operator", "direction"]
+    search_fields = ["name", "project__name", "project__unit__code"]
+    autocomplete_fields = ["project"]
+
+    @admin.display(description="单位", ordering="project__unit__code")
+    def unit_code(self, obj):
+        return obj.project.unit.code
+
+    @admin.display(description="指标值")
+    def target_display(self, obj):
+        return obj.target_display
+
+
+@admin.register(ReportingPeriod)
+class ReportingPeriodAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "year", "kind", "cutoff_month", "deadline", "status",
+                    "locked_at", "locked_by"]
+    list_select_related = ["locked_by"]
+    list_filter = ["year", "kind", "status"]
+    search_fields = ["code", "name"]
+    readonly_fields = ["locked_at", "locked_by"]
+
+
+@admin.register(IndicatorRecord)
+class IndicatorRecordAdmin(admin.ModelAdmin):
+    list_display = ["indicator", "project_name", "period", "actual_value", "actual_grade",
+                    "expected_value", "likelihood", "updated_at", "updated_by"]
+    list_select_related = ["indicator__project", "period", "updated_by"]
+    list_filter = ["period", "likelihood"]
+    search_fields = ["indicator__name", "indicator__project__name"]
+    autocomplete_fields = ["indicator"]
+    readonly_fields = ["updated_at", "updated_by", "version"]
+
+    @admin.display(description="项目", ordering="indicator__project__name")
+    def project_name(self, obj):
+        return obj.indicator.project.name
+
+
+@admin.register(ProjectRecord)
+class ProjectRecordAdmin(admin.ModelAdmin):
+    list_display = ["project", "unit_code", "period", "spent", "status", "status_changed_at",
+                    "updated_by"]
+    list_select_related = ["project__unit", "period", "updated_by"]
+    list_filter = ["period", "status"]
+    search_fields = ["project__name", "project__unit__code", "project__unit__name"]
+    autocomplete_fields = ["project"]
+    readonly_fields = ["updated_at", "updated_by", "version"]
+
+    @admin.display(description="单位", ordering="project__unit__code")
+    def unit_code(self, obj):
+        return obj.project.unit.code

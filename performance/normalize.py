@@ -1,0 +1,286 @@
+"""Canonical values from the many spellings of real 表13 files.
+
+Pure module: no Django import. The Excel importer, the document parser and the forms all go
+through here, so one spelling is recognised the same way everywhere.
+
+Width is handled explicitly, character by character: NFKC would also rewrite the canonical
+operators (＞ → >) and the Chinese punctuation of names, so it is only used for `match_key`.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from performance.domain import Direction, Grade, Operator
+
+__all__ = [
+    "ParsedValue",
+    "clean_name",
+    "clean_unit",
+    "match_key",
+    "normalize_direction",
+    "normalize_grade",
+    "normalize_operator",
+    "parse_decimal",
+    "parse_target",
+    "to_halfwidth",
+]
+
+# ---------------------------------------------------------------- width and whitespace
+
+_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+_SPACES = (
+    "\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
+    "\u202f\u205f\u3000"
+)
+_SPACE_MAP = dict.fromkeys(map(ord, _SPACES), " ")
+# Full-width digits and Latin letters (never punctuation: names keep their （）、，).
+_ALNUM_MAP = {
+    **{0xFF10 + i: 0x30 + i for i in range(10)},
+    **{0xFF21 + i: 0x41 + i for i in range(26)},
+    **{0xFF41 + i: 0x61 + i for i in range(26)},
+}
+# Extra full-width punctuation that only ever matters inside numbers.
+_NUMBER_PUNCT = {ord("．"): ".", ord("，"): ",", ord("％"): "%", ord("－"): "-",
+                 ord("−"): "-", ord("＋"): "+"}
+
+
+def _is_cjk(ch: str) -> bool:
+    """CJK ideographs, CJK punctuation and full-width forms."""
+    cp = ord(ch)
+    return (
+        0x3000 <= cp <= 0x303F  # CJK symbols and punctuation
+        or 0x3400 <= cp <= 0x4DBF
+        or 0x4E00 <= cp <= 0x9FFF
+        or 0xF900 <= cp <= 0xFAFF
+        or 0xFF00 <= cp <= 0xFFEF  # full-width forms
+        or 0x2018 <= cp <= 0x201F  # “ ” ‘ ’ as used in Chinese text
+        or 0x20000 <= cp <= 0x3FFFF
+    )
+
+
+def _is_ascii_alnum(ch: str) -> bool:
+    return ch.isascii() and ch.isalnum()
+
+
+def to_halfwidth(text: str) -> str:
+    """Full-width digits and Latin letters → ASCII; odd spaces → ' '; zero-width removed."""
+    return str(text).translate(_ZERO_WIDTH).translate(_SPACE_MAP).translate(_ALNUM_MAP)
+
+
+def _whitespace_between(left: str, right: str) -> str:
+    """Keep one space between Latin/digit tokens ('IPTV 宣传', '年均 50 件', '1. 稽核');
+    drop the break a PDF copy puts between Chinese characters ('验收 合格率', '平方米/ 公里')."""
+    if not left or not right:
+        return ""
+    if _is_ascii_alnum(left) or _is_ascii_alnum(right) or left in ".,;:!?)%":
+        return " "
+    if _is_cjk(left) or _is_cjk(right):
+        return ""
+    return " "
+
+
+def clean_name(text: object) -> str:
+    """A name as it should be stored: no line breaks or stray spaces inside Chinese text."""
+    if text is None:
+        return ""
+    s = to_halfwidth(str(text)).strip()
+
+    def repl(m: re.Match[str]) -> str:
+        return _whitespace_between(s[m.start() - 1: m.start()], s[m.end(): m.end() + 1])
+
+    return re.sub(r"\s+", repl, s)
+
+
+def clean_unit(text: object) -> str | None:
+    """A 度量单位: all whitespace removed ('平方米/ 公里' → '平方米/公里'); None when empty."""
+    if text is None:
+        return None
+    s = re.sub(r"\s+", "", to_halfwidth(str(text)))
+    return s or None
+
+
+def match_key(text: object) -> str:
+    """A key to match names across files: case, width, spaces and punctuation ignored."""
+    s = unicodedata.normalize("NFKC", clean_name(text)).casefold()
+    return "".join(
+        ch for ch in s if not ch.isspace() and not unicodedata.category(ch).startswith("P")
+    )
+
+
+# ---------------------------------------------------------------- vocabularies
+
+_OPERATOR_SPELLINGS: dict[str, Operator] = {}
+for _op, _spellings in {
+    Operator.GE: ("≥", "≧", "⩾", ">=", "＞＝", "＞=", ">＝", "=>", "大于等于", "大于或等于",
+                  "不小于", "不低于", "不少于"),
+    Operator.LE: ("≤", "≦", "⩽", "<=", "＜＝", "＜=", "<＝", "=<", "小于等于", "小于或等于",
+                  "不大于", "不高于", "不多于", "不超过"),
+    Operator.GT: (">", "＞", "大于", "高于", "多于"),
+    Operator.LT: ("<", "＜", "小于", "低于", "少于"),
+    Operator.EQ: ("=", "＝", "==", "＝＝", "等于"),
+    Operator.QUALITATIVE: ("定性", "定性指标"),
+}.items():
+    for _s in _spellings:
+        _OPERATOR_SPELLINGS[_s] = _op
+# Longest first, so that '>=' wins over '>' when a value cell starts with an operator.
+_OPERATOR_PREFIXES = sorted(_OPERATOR_SPELLINGS, key=len, reverse=True)
+
+_DIRECTION_SPELLINGS = {
+    "正向": Direction.POSITIVE, "正向指标": Direction.POSITIVE,
+    "反向": Direction.NEGATIVE, "反向指标": Direction.NEGATIVE,
+}
+
+_GRADE_SPELLINGS = {
+    "优": Grade.EXCELLENT, "优秀": Grade.EXCELLENT,
+    "良": Grade.GOOD, "良好": Grade.GOOD,
+    "中": Grade.FAIR, "中等": Grade.FAIR, "一般": Grade.FAIR,
+    "差": Grade.POOR, "较差": Grade.POOR,
+}
+
+# A value cell may end in 以上/以下 ("95%以上"); 以上/以下 include the number itself.
+_OPERATOR_SUFFIXES = (("及以上", Operator.GE), ("以上", Operator.GE),
+                      ("及以下", Operator.LE), ("以下", Operator.LE))
+
+
+def _squeeze(text: object) -> str:
+    return re.sub(r"\s+", "", to_halfwidth(str(text)))
+
+
+def normalize_operator(text: object) -> Operator | None:
+    """指标性质 in any common spelling → Operator; None when not recognised."""
+    if text is None:
+        return None
+    if isinstance(text, Operator):
+        return text
+    return _OPERATOR_SPELLINGS.get(_squeeze(text))
+
+
+def normalize_direction(text: object) -> Direction | None:
+    """指标方向性: 正向/正向指标/反向/反向指标 → Direction; None when not recognised."""
+    if text is None:
+        return None
+    if isinstance(text, Direction):
+        return text
+    return _DIRECTION_SPELLINGS.get(_squeeze(text))
+
+
+def normalize_grade(text: object) -> Grade | None:
+    """A grade: 优/良/中/差 (also 优秀/良好/中等/一般/较差) → Grade; None when not recognised."""
+    if text is None:
+        return None
+    if isinstance(text, Grade):
+        return text
+    return _GRADE_SPELLINGS.get(_squeeze(text))
+
+
+# ---------------------------------------------------------------- numbers
+
+_NUMBER_RE = re.compile(r"[+-]?(?:\d[\d,]*(?:\.\d+)?|\.\d+)")
+_GROUPED_RE = re.compile(r"\d{1,3}(?:,\d{3})+")
+
+
+def _number_text(text: str) -> str:
+    return _squeeze(text).translate(_NUMBER_PUNCT)
+
+
+def _to_decimal(number: str, original: object) -> Decimal:
+    sign = number[0] if number[0] in "+-" else ""
+    body = number[len(sign):]
+    int_part = body.split(".", 1)[0]
+    if "," in int_part and not _GROUPED_RE.fullmatch(int_part):
+        raise ValueError(f"“{original}”的千分位分隔不对，无法读成数字")
+    return Decimal(sign + body.replace(",", ""))
+
+
+def parse_decimal(value: object) -> Decimal | None:
+    """A number as Decimal (never float). None/'' → None; garbage → ValueError (Chinese)."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise ValueError(f"“{value}”不是数字")
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise ValueError(f"“{value}”不是有限的数字")
+        return value
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, float):
+        # openpyxl hands out floats: str() gives the shortest round-tripping text (0.1 → '0.1').
+        if value != value or value in (float("inf"), float("-inf")):
+            raise ValueError(f"“{value}”不是有限的数字")
+        return Decimal(str(value))
+    s = _number_text(value)
+    if not s:
+        return None
+    if not _NUMBER_RE.fullmatch(s):
+        raise ValueError(f"“{str(value).strip()}”不是数字")
+    try:
+        return _to_decimal(s, str(value).strip())
+    except InvalidOperation as exc:  # pragma: no cover - the regex already guards this
+        raise ValueError(f"“{str(value).strip()}”不是数字") from exc
+
+
+@dataclass(frozen=True)
+class ParsedValue:
+    """What a 指标值 cell says: a number or a grade, maybe with an inline operator and unit."""
+
+    number: Decimal | None = None
+    grade: Grade | None = None
+    operator: Operator | None = None
+    unit: str | None = None
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def _split_operator(s: str) -> tuple[Operator | None, str]:
+    for prefix in _OPERATOR_PREFIXES:
+        if s.startswith(prefix) and prefix not in ("定性", "定性指标"):
+            return _OPERATOR_SPELLINGS[prefix], s[len(prefix):]
+    for suffix, op in _OPERATOR_SUFFIXES:
+        if s.endswith(suffix) and len(s) > len(suffix):
+            return op, s[: -len(suffix)]
+    return None, s
+
+
+def parse_target(text: object, unit: str | None = None) -> ParsedValue:
+    """Read a 指标值 cell: '95', '９５％', '≥95%', '1,183.38', '5000人次', '优', '95%以上'.
+
+    `unit` is the row's 度量单位, if known: an inline unit that contradicts it is an error.
+    """
+    if isinstance(text, (int, float, Decimal)) and not isinstance(text, bool):
+        try:
+            return ParsedValue(number=parse_decimal(text))
+        except ValueError as exc:
+            return ParsedValue(error=f"指标值{exc}")
+    raw = "" if text is None else re.sub(r"\s+", " ", str(text)).strip()
+    if not raw:
+        return ParsedValue(error="指标值为空")
+    s = _squeeze(raw)
+    operator, rest = _split_operator(s)
+    grade = normalize_grade(rest)
+    if grade is not None:
+        return ParsedValue(grade=grade, operator=operator)
+    num_text = rest.translate(_NUMBER_PUNCT)
+    m = _NUMBER_RE.match(num_text)
+    if not m or not rest:
+        return ParsedValue(operator=operator,
+                           error=f"指标值“{raw}”不是数字，也不是等级（优/良/中/差）")
+    inline_unit = clean_unit(rest[m.end():].replace("％", "%"))
+    if inline_unit and (inline_unit[0].isdigit() or inline_unit[0] in "+-.,~～—"):
+        return ParsedValue(operator=operator, error=f"指标值“{raw}”不是数字")
+    try:
+        number = _to_decimal(m.group(), raw)
+    except (ValueError, InvalidOperation):
+        return ParsedValue(operator=operator, error=f"指标值“{raw}”的千分位分隔不对，无法读成数字")
+    declared = clean_unit(unit)
+    if inline_unit and declared and match_key(inline_unit) != match_key(declared):
+        return ParsedValue(number=number, operator=operator, unit=inline_unit,
+                           error=f"指标值“{raw}”中的单位“{inline_unit}”与度量单位“{declared}”不一致")
+    return ParsedValue(number=number, operator=operator, unit=inline_unit)

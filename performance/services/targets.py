@@ -1,0 +1,291 @@
+"""Write 表13 target rows into the database: units, projects, goals and indicators.
+
+One service for every source (Excel import, the published document, the seed). It validates
+everything first and reports every problem with its row; then it writes all or nothing, in
+a constant number of queries per batch (no per-row query), so a 100,000-row file stays fast.
+Re-applying the same rows changes nothing; a changed target updates its indicator in place,
+so values already entered for it stay.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db import transaction
+
+from budget.models import Project, ProjectCategory, Unit
+from performance.domain import Operator, TargetRow
+from performance.models import AnnualGoal, Indicator, IndicatorLevel1, IndicatorLevel2
+
+INDICATOR_FIELDS = (
+    "level1_id",
+    "level2_id",
+    "operator",
+    "target_value",
+    "target_grade",
+    "unit",
+    "weight",
+    "direction",
+    "position",
+    "source_row",
+)
+BATCH = 2000
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A problem with one row: `第N行 [列名] 原因`."""
+
+    row: int | None
+    column: str
+    message: str
+
+    def __str__(self):
+        where = f"第{self.row}行 " if self.row is not None else ""
+        return f"{where}[{self.column}] {self.message}"
+
+
+class TargetsError(Exception):
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+@dataclass
+class TargetsResult:
+    units_created: int = 0
+    projects_created: int = 0
+    projects_updated: int = 0
+    indicators_created: int = 0
+    indicators_updated: int = 0
+    indicators_unchanged: int = 0
+    indicators_removed: int = 0
+    missing: list[str] = field(default_factory=list)  # "项目 / 指标" kept in the db, absent from rows
+    dry_run: bool = False
+
+    @property
+    def changed(self) -> bool:
+        return bool(
+            self.units_created
+            or self.projects_created
+            or self.projects_updated
+            or self.indicators_created
+            or self.indicators_updated
+            or self.indicators_removed
+        )
+
+    def summary(self) -> str:
+        text = (
+            f"新增单位 {self.units_created} 个，新增项目 {self.projects_created} 个，"
+            f"更新项目 {self.projects_updated} 个；新增指标 {self.indicators_created} 个，"
+            f"更新指标 {self.indicators_updated} 个，未变 {self.indicators_unchanged} 个"
+        )
+        if self.indicators_removed:
+            text += f"，删除指标 {self.indicators_removed} 个"
+        if self.missing:
+            text += f"；文件中缺少、数据库中保留的指标 {len(self.missing)} 个"
+        return text + ("（试运行，未写入）" if self.dry_run else "")
+
+
+class _DryRun(Exception):
+    pass
+
+
+def apply_targets(
+    year: int,
+    rows: list[TargetRow],
+    *,
+    replace: bool = False,
+    dry_run: bool = False,
+    category: str = ProjectCategory.SPECIFIC,
+    functional_subject=None,
+) -> TargetsResult:
+    """Validate and write `rows` for `year`; raise TargetsError listing every problem."""
+    levels = _level_lookup()
+    problems = _validate(rows, levels)
+    if problems:
+        raise TargetsError(problems)
+    result = TargetsResult(dry_run=dry_run)
+    try:
+        with transaction.atomic():
+            _write(year, rows, levels, result, replace, category, functional_subject)
+            if dry_run:
+                raise _DryRun
+    except _DryRun:
+        pass
+    return result
+
+
+def _level_lookup() -> dict[tuple[str, str], tuple[int, int]]:
+    return {
+        (level2.level1.name, level2.name): (level2.level1_id, level2.id)
+        for level2 in IndicatorLevel2.objects.select_related("level1")
+    }
+
+
+def _validate(rows: list[TargetRow], levels) -> list[Problem]:
+    problems: list[Problem] = []
+    level1_names = set(IndicatorLevel1.objects.values_list("name", flat=True))
+    seen: dict[tuple[str, str, str], int | None] = {}
+    project_facts: dict[tuple[str, str], tuple] = {}
+    for row in rows:
+        if row.level1 not in level1_names:
+            problems.append(Problem(row.source_row, "一级指标", f"未知的一级指标“{row.level1}”"))
+        elif (row.level1, row.level2) not in levels:
+            problems.append(
+                Problem(
+                    row.source_row,
+                    "二级指标",
+                    f"一级指标“{row.level1}”下没有二级指标“{row.level2}”"
+                    "（地方增设的二级指标请先在管理后台“二级指标”中添加）",
+                )
+            )
+        key = (row.unit_code, row.project_name, row.name)
+        if key in seen:
+            first = seen[key]
+            problems.append(
+                Problem(
+                    row.source_row,
+                    "三级指标",
+                    f"项目“{row.project_name}”中指标“{row.name}”重复"
+                    + (f"（与第{first}行）" if first else ""),
+                )
+            )
+        else:
+            seen[key] = row.source_row
+        facts = (row.unit_name, row.budget, row.goal)
+        project_key = (row.unit_code, row.project_name)
+        earlier = project_facts.setdefault(project_key, facts)
+        if earlier[1] != row.budget:
+            problems.append(
+                Problem(row.source_row, "预算数", f"同一项目的预算数前后不一致（{earlier[1]} 与 {row.budget}）")
+            )
+        if row.weight is None or row.weight <= 0:
+            problems.append(Problem(row.source_row, "权重", "权重必须大于 0"))
+        if row.operator == Operator.QUALITATIVE:
+            if row.target_grade is None:
+                problems.append(Problem(row.source_row, "指标值", "定性指标的指标值应为优/良/中/差"))
+        elif row.target_value is None:
+            problems.append(Problem(row.source_row, "指标值", "定量指标的指标值应为数字"))
+    return problems
+
+
+def _write(year, rows, levels, result, replace, category, functional_subject):
+    unit_names = {row.unit_code: row.unit_name for row in rows}
+    units = {u.code: u for u in Unit.objects.filter(code__in=unit_names)}
+    new_units = [Unit(code=code, name=name) for code, name in unit_names.items() if code not in units]
+    Unit.objects.bulk_create(new_units, batch_size=BATCH)
+    result.units_created = len(new_units)
+    units.update({u.code: u for u in Unit.objects.filter(code__in=[u.code for u in new_units])})
+
+    by_project: dict[tuple[str, str], list[TargetRow]] = defaultdict(list)
+    for row in rows:
+        by_project[(row.unit_code, row.project_name)].append(row)
+
+    unit_ids = [u.id for u in units.values()]
+    projects = {
+        (p.unit.code, p.name): p
+        for p in Project.objects.filter(year=year, unit_id__in=unit_ids).select_related("unit")
+    }
+    new_projects, changed_projects = [], []
+    for (unit_code, name), project_rows in by_project.items():
+        first = project_rows[0]
+        project = projects.get((unit_code, name))
+        if project is None:
+            new_projects.append(
+                Project(
+                    unit=units[unit_code],
+                    year=year,
+                    name=name,
+                    category=category,
+                    functional_subject=functional_subject,
+                    budget_amount=first.budget,
+                )
+            )
+        elif project.budget_amount != first.budget:
+            project.budget_amount = first.budget
+            changed_projects.append(project)
+    Project.objects.bulk_create(new_projects, batch_size=BATCH)
+    Project.objects.bulk_update(changed_projects, ["budget_amount"], batch_size=BATCH)
+    if new_projects:
+        projects = {
+            (p.unit.code, p.name): p
+            for p in Project.objects.filter(year=year, unit_id__in=unit_ids).select_related("unit")
+        }
+    touched = {key: projects[key] for key in by_project}
+    created_ids = {projects[(p.unit.code, p.name)].id for p in new_projects}
+    goal_changed = _write_goals(touched, by_project)
+    # A project created in this run counts as created, not also as updated.
+    updated_ids = ({p.id for p in changed_projects} | goal_changed) - created_ids
+    result.projects_created, result.projects_updated = len(created_ids), len(updated_ids)
+    _write_indicators(touched, by_project, levels, result, replace)
+
+
+def _write_goals(projects, by_project) -> set[int]:
+    """Create or update the 年度目标; return the ids of the projects whose goal changed."""
+    goals = {g.project_id: g for g in AnnualGoal.objects.filter(project__in=projects.values())}
+    new_goals, changed_goals = [], []
+    for key, project in projects.items():
+        text = by_project[key][0].goal
+        goal = goals.get(project.id)
+        if goal is None:
+            if text:
+                new_goals.append(AnnualGoal(project=project, text=text))
+        elif goal.text != text:
+            goal.text = text
+            changed_goals.append(goal)
+    AnnualGoal.objects.bulk_create(new_goals, batch_size=BATCH)
+    AnnualGoal.objects.bulk_update(changed_goals, ["text"], batch_size=BATCH)
+    return {g.project_id for g in new_goals + changed_goals}
+
+
+def _write_indicators(projects, by_project, levels, result, replace):
+    existing: dict[int, dict[str, Indicator]] = defaultdict(dict)
+    for indicator in Indicator.objects.filter(project__in=projects.values()):
+        existing[indicator.project_id][indicator.name] = indicator
+    new, changed = [], []
+    for key, project in projects.items():
+        current = existing.get(project.id, {})
+        for position, row in enumerate(by_project[key], start=1):
+            level1_id, level2_id = levels[(row.level1, row.level2)]
+            values = {
+                "level1_id": level1_id,
+                "level2_id": level2_id,
+                "operator": row.operator.value,
+                "target_value": row.target_value,
+                "target_grade": row.target_grade.value if row.target_grade else "",
+                "unit": row.unit,
+                "weight": row.weight,
+                "direction": row.direction.value,
+                "position": position,
+                "source_row": row.source_row,
+            }
+            indicator = current.pop(row.name, None)
+            if indicator is None:
+                new.append(Indicator(project=project, name=row.name, **values))
+            elif _differs(indicator, values):
+                for name, value in values.items():
+                    setattr(indicator, name, value)
+                changed.append(indicator)
+            else:
+                result.indicators_unchanged += 1
+        for indicator in current.values():
+            result.missing.append(f"{project.name} / {indicator.name}")
+    if replace and result.missing:
+        leftover = [
+            i.id
+            for project in projects.values()
+            for i in existing.get(project.id, {}).values()
+        ]
+        result.indicators_removed = Indicator.objects.filter(id__in=leftover).delete()[1].get(
+            "performance.Indicator", 0
+        )
+    Indicator.objects.bulk_create(new, batch_size=BATCH)
+    Indicator.objects.bulk_update(changed, INDICATOR_FIELDS, batch_size=BATCH)
+    result.indicators_created, result.indicators_updated = len(new), len(changed)
+
+
+def _differs(indicator: Indicator, values: dict) -> bool:
+    # source_row only says where the row was last read from; a moved row is not a change.
+    return any(
+        getattr(indicator, name) != value for name, value in values.items() if name != "source_row"
+    )

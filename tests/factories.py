@@ -1,0 +1,118 @@
+"""Factories for the tests: the smallest valid objects, overridable per test."""
+
+import datetime
+from decimal import Decimal
+
+import factory
+from django.contrib.auth.models import User
+
+from budget.models import Department, Membership, Project, Role, Unit
+from performance.domain import Direction, Operator
+from performance.models import (
+    Indicator,
+    IndicatorLevel2,
+    IndicatorRecord,
+    PeriodKind,
+    ProjectRecord,
+    ReportingPeriod,
+)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ["username"]
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    password = factory.django.Password("pw-for-tests")
+
+
+class DepartmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Department
+        django_get_or_create = ["code"]
+
+    code = "342"
+    name = "广元市人力资源和社会保障局"
+
+
+class UnitFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Unit
+        django_get_or_create = ["code"]
+
+    code = factory.Sequence(lambda n: f"9{n:05d}")
+    name = factory.Sequence(lambda n: f"测试单位{n}")
+    department = factory.SubFactory(DepartmentFactory)
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    unit = factory.SubFactory(UnitFactory)
+    role = Role.FILLER
+
+
+class ProjectFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Project
+
+    unit = factory.SubFactory(UnitFactory)
+    year = 2025
+    name = factory.Sequence(lambda n: f"测试项目{n}")
+    budget_amount = Decimal("10.00")
+
+
+def level2(level1_name="产出指标", name="数量指标") -> IndicatorLevel2:
+    return IndicatorLevel2.objects.select_related("level1").get(level1__name=level1_name, name=name)
+
+
+class IndicatorFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Indicator
+
+    class Params:
+        levels = ("产出指标", "数量指标")
+
+    project = factory.SubFactory(ProjectFactory)
+    level2 = factory.LazyAttribute(lambda o: level2(*o.levels))
+    level1 = factory.LazyAttribute(lambda o: o.level2.level1)
+    name = factory.Sequence(lambda n: f"指标{n}")
+    operator = Operator.GE
+    target_value = Decimal("100")
+    target_grade = ""
+    unit = "人次"
+    weight = Decimal("10")
+    direction = Direction.POSITIVE
+    position = factory.Sequence(lambda n: n)
+
+
+class PeriodFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ReportingPeriod
+        django_get_or_create = ["code"]
+
+    year = 2025
+    code = "2025-final"
+    name = "2025 年度绩效自评"
+    kind = PeriodKind.SELF_EVALUATION
+    cutoff_month = 12
+    deadline = datetime.date(2026, 3, 31)
+
+
+class IndicatorRecordFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = IndicatorRecord
+
+    indicator = factory.SubFactory(IndicatorFactory)
+    period = factory.SubFactory(PeriodFactory)
+
+
+class ProjectRecordFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ProjectRecord
+
+    project = factory.SubFactory(ProjectFactory)
+    period = factory.SubFactory(PeriodFactory)

@@ -1,0 +1,49 @@
+"""Production mode must pass `check --deploy` cleanly and refuse to start half-configured."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from django.core.management import call_command
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def manage(*args, **env):
+    environment = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS"}}
+    environment.update(env)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=environment, capture_output=True, text=True
+    )
+
+
+def test_production_mode_passes_check_deploy_without_warnings():
+    result = manage(
+        "check", "--deploy", "--fail-level", "WARNING",
+        APP_ENV="production",
+        SECRET_KEY="x7#kq2!vLr9@pZ4w$Tn8^bYc6&Jm3*Hs5(Gd1)Fe0+Aa-Ux_Wi=Ko~Qj",
+        ALLOWED_HOSTS="jxt.example.gov.cn",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_mode_requires_a_secret_key():
+    result = manage("check", APP_ENV="production", ALLOWED_HOSTS="jxt.example.gov.cn")
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_production_mode_requires_allowed_hosts():
+    result = manage("check", APP_ENV="production", SECRET_KEY="k" * 60)
+    assert result.returncode != 0
+    assert "ALLOWED_HOSTS must be set" in result.stderr
+
+
+def test_settings_use_chinese_and_shanghai_time(settings):
+    assert (settings.LANGUAGE_CODE, settings.TIME_ZONE, settings.USE_TZ) == ("zh-hans", "Asia/Shanghai", True)
+
+
+def test_migrations_are_complete(db):
+    call_command("makemigrations", "--check", "--dry-run", verbosity=0)
