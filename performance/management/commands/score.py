@@ -1,0 +1,67 @@
+import json
+
+from django.core.management.base import BaseCommand, CommandError
+
+from budget.models import Unit
+from performance.models import ReportingPeriod
+from performance.services.scoring import current_policy, score_period
+
+
+class Command(BaseCommand):
+    help = "按评分规则计算某一期间各项目的得分（可限定单位），输出表格或 JSON"
+
+    def add_arguments(self, parser):
+        parser.add_argument("--period", required=True, help="期间代码，如 2025-final")
+        parser.add_argument("--unit", help="单位代码，如 342601")
+        parser.add_argument("--json", action="store_true", help="以 JSON 输出，每个项目一个对象")
+
+    def handle(self, *args, period, unit, json, **options):
+        try:
+            period_obj = ReportingPeriod.objects.get(code=period)
+        except ReportingPeriod.DoesNotExist:
+            known = "、".join(ReportingPeriod.objects.values_list("code", flat=True)) or "无"
+            raise CommandError(f"未知的期间“{period}”（已有：{known}）", returncode=2) from None
+        unit_obj = None
+        if unit:
+            unit_obj = Unit.objects.filter(code=unit).first()
+            if unit_obj is None:
+                raise CommandError(f"未知的单位代码“{unit}”", returncode=2)
+        policy = current_policy()
+        results = score_period(period_obj, unit_obj, policy)
+        if json:
+            self._json(results)
+        else:
+            self._table(results, period_obj, policy)
+
+    def _json(self, results):
+        # One object per project, written as they are scored: a whole period never sits in memory.
+        write = self.stdout.write
+        write("[", ending="")
+        for index, result in enumerate(results):
+            write(("," if index else "") + "\n" + json.dumps(result.as_json(), ensure_ascii=False), ending="")
+        write("\n]")
+
+    def _table(self, results, period, policy):
+        write = self.stdout.write
+        write(f"{period.code} {period.name}（评分规则 {policy.label}）")
+        header = ("单位", "项目", "预算数", "执行数", "执行率", "执行得分", "指标得分", "总分", "等级")
+        write("\t".join(header))
+        count = 0
+        for result in results:
+            count += 1
+            score = result.score
+            rate = score.execution.rate_display
+            write("\t".join([
+                result.unit_code,
+                result.project_name,
+                f"{result.budget:.2f}",
+                "" if result.spent is None else f"{result.spent:.2f}",
+                "" if rate is None else f"{rate * 100:.2f}%",
+                f"{score.execution.score:.2f}",
+                f"{score.indicator_total:.2f}",
+                f"{score.total:.2f}",
+                score.grade.value,
+            ]))
+            if score.missing:
+                write(f"\t  未填报指标 {len(score.missing)} 个")
+        write(f"共 {count} 个项目")

@@ -1,0 +1,197 @@
+"""Score projects from the database with the pure engine (performance.scoring).
+
+`score_period` streams a whole period (all units or one) in a constant number of queries:
+one for the projects with their money spent, one for the indicators with their records (read
+in chunks, so memory stays flat), and two for the level names. `score_project_period` is the
+same path for one project.
+"""
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import FilteredRelation, Q
+
+from budget.models import Project
+from performance.domain import Operator
+from performance.models import Indicator, IndicatorLevel1, IndicatorLevel2, format_decimal
+from performance.scoring import (
+    DEFAULT_POLICY,
+    ExecutionInput,
+    IndicatorInput,
+    ProjectScore,
+    ScoringPolicy,
+    score_project,
+)
+
+CHUNK = 5000
+
+
+def current_policy() -> ScoringPolicy:
+    """The deployment's policy: settings.SCORING_POLICY over the defaults of domain.md."""
+    mapping = getattr(settings, "SCORING_POLICY", None)
+    return ScoringPolicy.from_mapping(mapping) if mapping else DEFAULT_POLICY
+
+
+@dataclass(frozen=True)
+class IndicatorLine:
+    """What a page or an export shows of one indicator besides its score."""
+
+    id: int
+    level1: str
+    level2: str
+    name: str
+    operator: str
+    target: str
+    unit: str
+    actual: str
+
+
+@dataclass(frozen=True)
+class ProjectResult:
+    project_id: int
+    unit_code: str
+    unit_name: str
+    project_name: str
+    budget: Decimal
+    spent: Decimal | None
+    lines: tuple[IndicatorLine, ...]
+    score: ProjectScore
+
+    def as_json(self) -> dict:
+        """The `score --json` object: numbers as JSON numbers, texts as printed."""
+        execution = self.score.execution
+        return {
+            "unit": self.unit_code,
+            "project": self.project_name,
+            "budget": float(self.budget),
+            "spent": None if self.spent is None else float(self.spent),
+            "execution_rate": None if execution.rate is None else float(execution.rate_display),
+            "execution_score": float(execution.score),
+            "indicator_score": float(self.score.indicator_total),
+            "total": float(self.score.total),
+            "grade": self.score.grade.value,
+            "policy": self.score.policy_fingerprint,
+            "indicators": [
+                {
+                    "level1": line.level1,
+                    "level2": line.level2,
+                    "name": line.name,
+                    "operator": line.operator,
+                    "unit": line.unit,
+                    "weight": float(result.weight),
+                    "target": line.target,
+                    "actual": line.actual,
+                    "score": float(result.score),
+                    "missing": result.missing,
+                    "explanation": result.explanation,
+                }
+                for line, result in zip(self.lines, self.score.indicator_scores, strict=True)
+            ],
+        }
+
+
+INDICATOR_COLUMNS = (
+    "project_id",
+    "id",
+    "level1_id",
+    "level2_id",
+    "name",
+    "operator",
+    "target_value",
+    "target_grade",
+    "unit",
+    "weight",
+    "direction",
+    "rec__actual_value",
+    "rec__actual_grade",
+    "rec__deduction",
+)
+
+
+def indicator_rows(period, projects):
+    """The rows scoring reads: each indicator of `projects` with its record in `period`."""
+    return (
+        Indicator.objects.filter(project__in=projects)
+        .annotate(rec=FilteredRelation("records", condition=Q(records__period=period)))
+        .order_by("project_id", "position", "id")
+        .values_list(*INDICATOR_COLUMNS)
+    )
+
+
+def score_period(period, unit=None, policy: ScoringPolicy | None = None) -> Iterator[ProjectResult]:
+    """Every project of the period's year (of one unit, if given), scored, in project order."""
+    projects = Project.objects.filter(year=period.year)
+    if unit is not None:
+        projects = projects.filter(unit=unit)
+    yield from _score(period, projects, policy or current_policy())
+
+
+def score_project_period(project, period, policy: ScoringPolicy | None = None) -> ProjectResult:
+    return next(_score(period, Project.objects.filter(pk=project.pk), policy or current_policy()))
+
+
+def _score(period, projects, policy) -> Iterator[ProjectResult]:
+    level1 = dict(IndicatorLevel1.objects.values_list("id", "name"))
+    level2 = dict(IndicatorLevel2.objects.values_list("id", "name"))
+    heads = list(
+        projects.annotate(rec=FilteredRelation("records", condition=Q(records__period=period)))
+        .order_by("id")
+        .values_list(
+            "id", "unit__code", "unit__name", "name", "budget_amount", "adjusted_amount", "rec__spent"
+        )
+    )
+    rows = indicator_rows(period, projects.values("id")).iterator(chunk_size=CHUNK)
+    pending = next(rows, None)
+    for project_id, unit_code, unit_name, name, budget, adjusted, spent in heads:
+        inputs, lines = [], []
+        while pending is not None and pending[0] == project_id:
+            inputs.append(_input(pending))
+            lines.append(_line(pending, level1, level2))
+            pending = next(rows, None)
+        execution = ExecutionInput(budget=budget, adjusted_budget=adjusted, spent=spent)
+        yield ProjectResult(
+            project_id=project_id,
+            unit_code=unit_code,
+            unit_name=unit_name,
+            project_name=name,
+            budget=budget if adjusted is None else adjusted,
+            spent=spent,
+            lines=tuple(lines),
+            score=score_project(inputs, execution, policy),
+        )
+
+
+def _input(row) -> IndicatorInput:
+    (_, indicator_id, _, _, name, operator, target, target_grade, unit, weight, direction,
+     actual, actual_grade, deduction) = row
+    return IndicatorInput(
+        weight=weight,
+        operator=operator,
+        direction=direction,
+        target=target,
+        target_grade=target_grade or None,
+        actual=actual,
+        actual_grade=actual_grade or None,
+        deduction=deduction or Decimal(0),
+        key=str(indicator_id),
+        name=name,
+        unit=unit,
+    )
+
+
+def _line(row, level1, level2) -> IndicatorLine:
+    (_, indicator_id, level1_id, level2_id, name, operator, target, target_grade, unit, _, _,
+     actual, actual_grade, _) = row
+    qualitative = operator == Operator.QUALITATIVE
+    return IndicatorLine(
+        id=indicator_id,
+        level1=level1[level1_id],
+        level2=level2[level2_id],
+        name=name,
+        operator=operator,
+        target=target_grade if qualitative else format_decimal(target),
+        unit=unit,
+        actual=(actual_grade or "") if qualitative else format_decimal(actual),
+    )
