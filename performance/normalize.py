@@ -20,6 +20,7 @@ __all__ = [
     "ParsedValue",
     "clean_name",
     "clean_unit",
+    "join_broken",
     "match_key",
     "normalize_direction",
     "normalize_grade",
@@ -93,6 +94,19 @@ def clean_name(text: object) -> str:
         return _whitespace_between(s[m.start() - 1: m.start()], s[m.end(): m.end() + 1])
 
     return re.sub(r"\s+", repl, s)
+
+
+def join_broken(*parts: object) -> str:
+    """Join text that a PDF broke across lines: a line break between two Latin letters/digits
+    was a space ('IPTV' + 'platform'); anywhere else (Chinese text, punctuation, a number after
+    Chinese) it was nothing ('减轻财政工作负' + '担。', '完成' + '2025年')."""
+    out = ""
+    for part in parts:
+        text = clean_name(part)
+        if out and text and _is_ascii_alnum(out[-1]) and _is_ascii_alnum(text[0]):
+            out += " "
+        out += text
+    return out
 
 
 def clean_unit(text: object) -> str | None:
@@ -179,8 +193,8 @@ def normalize_grade(text: object) -> Grade | None:
 
 # ---------------------------------------------------------------- numbers
 
-_NUMBER_RE = re.compile(r"[+-]?(?:\d[\d,]*(?:\.\d+)?|\.\d+)")
-_GROUPED_RE = re.compile(r"\d{1,3}(?:,\d{3})+")
+_NUMBER_RE = re.compile(r"[+-]?(?:[0-9][0-9,]*(?:\.[0-9]+)?|\.[0-9]+)")
+_GROUPED_RE = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+")
 
 
 def _number_text(text: str) -> str:
@@ -249,6 +263,10 @@ def _split_operator(s: str) -> tuple[Operator | None, str]:
     return None, s
 
 
+def _unit_key(unit: str) -> str:
+    return unicodedata.normalize("NFKC", unit).casefold()
+
+
 def parse_target(text: object, unit: str | None = None) -> ParsedValue:
     """Read a 指标值 cell: '95', '９５％', '≥95%', '1,183.38', '5000人次', '优', '95%以上'.
 
@@ -280,7 +298,7 @@ def parse_target(text: object, unit: str | None = None) -> ParsedValue:
     except (ValueError, InvalidOperation):
         return ParsedValue(operator=operator, error=f"指标值“{raw}”的千分位分隔不对，无法读成数字")
     declared = clean_unit(unit)
-    if inline_unit and declared and match_key(inline_unit) != match_key(declared):
+    if inline_unit and declared and _unit_key(inline_unit) != _unit_key(declared):
         return ParsedValue(number=number, operator=operator, unit=inline_unit,
                            error=f"指标值“{raw}”中的单位“{inline_unit}”与度量单位“{declared}”不一致")
     return ParsedValue(number=number, operator=operator, unit=inline_unit)

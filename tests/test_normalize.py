@@ -11,6 +11,7 @@ from performance.normalize import (
     ParsedValue,
     clean_name,
     clean_unit,
+    join_broken,
     match_key,
     normalize_direction,
     normalize_grade,
@@ -170,7 +171,7 @@ def test_parse_target_with_matching_declared_unit_is_ok():
      ("", None, "指标值为空"), (None, None, "指标值为空"), ("  \n ", None, "指标值为空"),
      ("95-100", None, "指标值“95-100”不是数字"), ("≥", None, "指标值“≥”不是数字"),
      ("1,0", None, "千分位"), ("abc", None, "不是数字"), ("优良", None, "不是数字"),
-     ("5000人次", "%", "单位“人次”与度量单位“%”不一致")],
+     ("5000人次", "%", "单位“人次”与度量单位“%”不一致"), ("5‰", "%", "不一致")],
 )
 def test_parse_target_errors(text, unit, message):
     parsed = parse_target(text, unit=unit)
@@ -208,13 +209,24 @@ def test_full_width_digits_read_like_ascii(value):
      ("IPTV 宣传场次", "IPTV 宣传场次"), ("云 MAS 短信服务费", "云 MAS 短信服务费"),
      ("IPTV  \n 宣传场次", "IPTV 宣传场次"), ("ＩＰＴＶ宣传场次", "IPTV宣传场次"),
      ("年均 50 件", "年均 50 件"), ("1. 稽核处理", "1. 稽核处理"),
-     ("企保、机保代财政管理工作经费（原代管 工作经费）", "企保、机保代财政管理工作经费（原代管工作经费）"),
+     ("机保代财政管理工作经费（原代管 工作经费）", "机保代财政管理工作经费（原代管工作经费）"),
      ("“社保服务进万家” 专题活动成本", "“社保服务进万家”专题活动成本"),
      ("平方米/ 公里", "平方米/公里"), ("软、 硬件采购成本", "软、硬件采购成本"),
      ("购置\u200b读卡器", "购置读卡器"), ("", ""), (None, "")],
 )
 def test_clean_name(text, expected):
     assert clean_name(text) == expected
+
+
+@pytest.mark.parametrize(
+    "parts, expected",
+    [(("减轻财政工作负", "担。"), "减轻财政工作负担。"), (("342601-广元市社会", "保险事务中心"),
+      "342601-广元市社会保险事务中心"), (("完成", "2025年"), "完成2025年"),
+     (("2. 违规领", " 待追缴\n"), "2. 违规领待追缴"), (("IPTV", "platform"), "IPTV platform"),
+     (("平方米/", "公里"), "平方米/公里"), (("", "险参保人数", ""), "险参保人数"), ((), "")],
+)
+def test_join_broken(parts, expected):
+    assert join_broken(*parts) == expected
 
 
 def test_clean_name_keeps_full_width_punctuation():
@@ -234,7 +246,8 @@ def test_clean_unit(text, expected):
 
 @pytest.mark.parametrize(
     "a, b",
-    [("企保、机保代财政管理工作经费（原代管工作经费）", "企保,机保代财政管理工作经费(原代管工作经费)"),
+    [("企保、机保代财政管理工作经费（原代管工作经费）",
+      "企保,机保代财政管理工作经费(原代管工作经费)"),
      ("IPTV 宣传场次", "iptv宣传场次"), ("ＩＰＴＶ 宣传场次", "IPTV宣传场次"),
      ("云 MAS 短信服务费", "云MAS短信服务费"), ("软、硬件采购成本", "软，硬件采购成本"),
      ("“社保服务进万家”专题活动成本", "\"社保服务进万家\"专题活动成本"),
