@@ -7,8 +7,9 @@ same path for one project.
 """
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 
 from django.conf import settings
 from django.db.models import FilteredRelation, Q
@@ -48,7 +49,7 @@ class IndicatorLine:
     actual: str
 
 
-@dataclass(frozen=True)
+@dataclass
 class ProjectResult:
     project_id: int
     unit_code: str
@@ -56,8 +57,15 @@ class ProjectResult:
     project_name: str
     budget: Decimal
     spent: Decimal | None
-    lines: tuple[IndicatorLine, ...]
     score: ProjectScore
+    rows: list[tuple] = field(repr=False)
+    level_names: tuple[dict, dict] = field(repr=False)
+
+    @cached_property
+    def lines(self) -> tuple[IndicatorLine, ...]:
+        """Built when a page or an export asks: bulk scoring never pays for them."""
+        level1, level2 = self.level_names
+        return tuple(_line(row, level1, level2) for row in self.rows)
 
     def as_json(self) -> dict:
         """The `score --json` object: numbers as JSON numbers, texts as printed."""
@@ -144,11 +152,11 @@ def _score(period, projects, policy) -> Iterator[ProjectResult]:
     )
     rows = indicator_rows(period, projects.values("id")).iterator(chunk_size=CHUNK)
     pending = next(rows, None)
+    names = (level1, level2)
     for project_id, unit_code, unit_name, name, budget, adjusted, spent in heads:
-        inputs, lines = [], []
+        own = []
         while pending is not None and pending[0] == project_id:
-            inputs.append(_input(pending))
-            lines.append(_line(pending, level1, level2))
+            own.append(pending)
             pending = next(rows, None)
         execution = ExecutionInput(budget=budget, adjusted_budget=adjusted, spent=spent)
         yield ProjectResult(
@@ -158,8 +166,9 @@ def _score(period, projects, policy) -> Iterator[ProjectResult]:
             project_name=name,
             budget=budget if adjusted is None else adjusted,
             spent=spent,
-            lines=tuple(lines),
-            score=score_project(inputs, execution, policy),
+            score=score_project([_input(row) for row in own], execution, policy),
+            rows=own,
+            level_names=names,
         )
 
 

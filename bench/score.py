@@ -1,0 +1,172 @@
+"""Benchmark: score a whole period of N indicator records (default 1,000,000).
+
+    .venv/bin/python bench/score.py [--indicators N] [--keep]
+    BENCH_DATABASE_URL=postgres://... .venv/bin/python bench/score.py
+
+Generates 400 units with projects of 15–20 indicators each until N indicators exist, one
+record per indicator in one period, then times (a) the floor: reading the same rows with
+values_list, (b) score_period over the whole period, and measures the peak memory of (b).
+Uses its own SQLite file under bench/out/ unless BENCH_DATABASE_URL is set.
+"""
+
+import argparse
+import os
+import random
+import sys
+import time
+import tracemalloc
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+OUT = ROOT / "bench" / "out"
+
+
+def setup_django(keep: bool) -> str:
+    url = os.environ.get("BENCH_DATABASE_URL")
+    if url:
+        os.environ["DATABASE_URL"] = url
+        label = "PostgreSQL"
+    else:
+        OUT.mkdir(parents=True, exist_ok=True)
+        path = OUT / "score.sqlite3"
+        if path.exists() and not keep:
+            path.unlink()
+        os.environ.pop("DATABASE_URL", None)
+        os.environ["SQLITE_PATH"] = str(path)
+        label = "SQLite"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ["DEBUG"] = "0"
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    if url and not keep:
+        call_command("flush", interactive=False, verbosity=0)
+    call_command("migrate", verbosity=0)
+    return label
+
+
+def generate(n_indicators: int, period):
+    from budget.models import Project, Unit
+    from performance.domain import Direction, Grade, Operator
+    from performance.models import Indicator, IndicatorLevel2, IndicatorRecord
+
+    rng = random.Random(2025)
+    levels = list(IndicatorLevel2.objects.all())
+    units = Unit.objects.bulk_create(Unit(code=f"B{i:05d}", name=f"基准单位{i}") for i in range(400))
+    per_unit = -(-n_indicators // (400 * 17))  # ~17.5 indicators per project
+    projects = Project.objects.bulk_create(
+        (
+            Project(unit=unit, year=period.year, name=f"项目{u}-{p}", budget_amount=Decimal("100.00"))
+            for u, unit in enumerate(units)
+            for p in range(per_unit)
+        ),
+        batch_size=5000,
+    )
+    made = 0
+    batch_i, batch_r = [], []
+    for project in projects:
+        if made >= n_indicators:
+            break
+        for position in range(min(rng.randint(15, 20), n_indicators - made)):
+            level2 = levels[position % len(levels)]
+            kind = rng.random()
+            if kind < 0.1:
+                fields = {"operator": Operator.QUALITATIVE, "target_grade": Grade.EXCELLENT}
+            elif kind < 0.35:
+                fields = {"operator": Operator.LE, "target_value": Decimal(rng.randint(1, 50))}
+            else:
+                fields = {"operator": Operator.GE, "target_value": Decimal(rng.randint(1, 5000))}
+            batch_i.append(
+                Indicator(
+                    project=project, level1_id=level2.level1_id, level2=level2,
+                    name=f"指标{position}", unit="人次", weight=Decimal("5"),
+                    direction=Direction.NEGATIVE if fields["operator"] == Operator.LE else Direction.POSITIVE,
+                    position=position, **fields,
+                )
+            )
+            made += 1
+        if len(batch_i) >= 20000:
+            _flush(batch_i, batch_r, period, rng)
+    _flush(batch_i, batch_r, period, rng)
+    return made, len(projects)
+
+
+def _flush(indicators, records, period, rng):
+    from performance.domain import Grade
+    from performance.models import Indicator, IndicatorRecord
+
+    Indicator.objects.bulk_create(indicators, batch_size=5000)
+    for indicator in indicators:
+        if indicator.target_grade:
+            records.append(IndicatorRecord(indicator=indicator, period=period,
+                                           actual_grade=rng.choice(list(Grade))))
+        else:
+            actual = (indicator.target_value * Decimal(rng.randint(50, 130)) / 100).quantize(Decimal("0.01"))
+            records.append(IndicatorRecord(indicator=indicator, period=period, actual_value=actual))
+    IndicatorRecord.objects.bulk_create(records, batch_size=5000)
+    indicators.clear()
+    records.clear()
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--indicators", type=int, default=1_000_000)
+    parser.add_argument("--keep", action="store_true", help="reuse the data of a previous run")
+    args = parser.parse_args()
+    label = setup_django(args.keep)
+
+    from budget.models import Project
+    from performance.models import IndicatorRecord, PeriodKind, ReportingPeriod
+    from performance.services.scoring import indicator_rows, score_period
+
+    period, _ = ReportingPeriod.objects.get_or_create(
+        code="2099-final", defaults={"year": 2099, "name": "基准", "kind": PeriodKind.SELF_EVALUATION,
+                                     "cutoff_month": 12},
+    )
+    if not IndicatorRecord.objects.filter(period=period).exists():
+        start = time.perf_counter()
+        made, n_projects = generate(args.indicators, period)
+        print(f"generated {made:,} indicators + records in {n_projects:,} projects "
+              f"in {time.perf_counter() - start:.1f} s")
+    n = IndicatorRecord.objects.filter(period=period).count()
+    projects = Project.objects.filter(year=period.year)
+
+    def floor():
+        rows = 0
+        for _ in indicator_rows(period, projects.values("id")).iterator(chunk_size=5000):
+            rows += 1
+        return rows
+
+    def scoring():
+        count = 0
+        for result in score_period(period):
+            count += len(result.score.indicator_scores)
+        return count
+
+    timings = {}
+    for name, run in (("floor", floor), ("score", scoring), ("floor", floor), ("score", scoring)):
+        start = time.perf_counter()
+        rows = run()
+        elapsed = time.perf_counter() - start
+        timings[name] = min(timings.get(name, elapsed), elapsed)
+        assert rows == n, (name, rows, n)
+    tracemalloc.start()
+    scoring()
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+
+    ratio = timings["score"] / timings["floor"]
+    print(f"database: {label}; indicator records in the period: {n:,}")
+    print(f"floor (values_list read of the same rows): {timings['floor']:.2f} s")
+    print(f"score_period (whole period): {timings['score']:.2f} s "
+          f"= {n / timings['score']:,.0f} indicators/s")
+    print(f"ratio score / floor: {ratio:.2f} (goal ≤ 3)")
+    print(f"peak Python memory while scoring (tracemalloc): {peak / 2**20:.0f} MiB (goal ≤ 1024)")
+
+
+if __name__ == "__main__":
+    main()
