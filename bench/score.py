@@ -52,7 +52,7 @@ def setup_django(keep: bool) -> str:
 def generate(n_indicators: int, period):
     from budget.models import Project, Unit
     from performance.domain import Direction, Grade, Operator
-    from performance.models import Indicator, IndicatorLevel2, IndicatorRecord
+    from performance.models import Indicator, IndicatorLevel2
 
     rng = random.Random(2025)
     levels = list(IndicatorLevel2.objects.all())
