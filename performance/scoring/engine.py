@@ -17,243 +17,163 @@ Rules: domain.md "Scoring"; every number is a setting of ScoringPolicy. Where do
   ``score`` is after the deduction, floor 0. Scores are rounded, then capped at W.
 * Execution base = adjusted budget if given, else budget. Base ≤ 0 or none: ``rate=None``, score 0,
   reason ``no_budget``. Missing spent: score 0, ``missing=True``. Negative spent counts as 0.
+
+Speed: a period is scored in bulk (up to a million indicators), so `score_indicator` is written as
+plain branches over precomputed policy values, builds its record cheaply and leaves the Chinese
+explanation to be written on first read (records.py; ``bench/score_engine.py`` measures it).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import NamedTuple
+from functools import lru_cache
 
 from performance.domain import Direction, Grade, Operator
 from performance.scoring import explain as txt
-from performance.scoring.explain import Reason
 from performance.scoring.policy import DEFAULT_POLICY, LINEAR, ScoringPolicy, to_decimal
+from performance.scoring.records import (
+    ZERO,
+    ExecutionBuilder,
+    ExecutionInput,
+    ExecutionScore,
+    IndicatorInput,
+    IndicatorScore,
+    ProjectBuilder,
+    ProjectScore,
+    ScoreBuilder,
+)
 
-ZERO = Decimal(0)
+__all__ = [
+    "ExecutionInput",
+    "ExecutionScore",
+    "IndicatorInput",
+    "IndicatorScore",
+    "ProjectScore",
+    "grade_for",
+    "score_execution",
+    "score_indicator",
+    "score_project",
+]
+
+ONE = Decimal(1)
 RATE_DISPLAY = Decimal("0.0001")  # the execution rate is shown with 4 decimals
 MORE_IS_BETTER = frozenset({Operator.GE, Operator.GT, Operator.EQ})
 LESS_IS_BETTER = frozenset({Operator.LE, Operator.LT})
+_EQ, _QUALITATIVE = Operator.EQ, Operator.QUALITATIVE
+_POSITIVE, _NEGATIVE = Direction.POSITIVE, Direction.NEGATIVE
+_new = object.__new__
+_reason_execution = lru_cache(maxsize=32)(txt.reason_execution)  # equal thresholds, equal texts
 
-
-def _opt(convert, value: object, *args):
-    """None for None or blank text, else convert(value, *args)."""
-    blank = value is None or (isinstance(value, str) and not value.strip())
-    return None if blank else convert(value, *args)
-
-
-@dataclass(frozen=True)
-class IndicatorInput:
-    """One indicator to score. Numbers may be given as Decimal, int or str; enums as values."""
-
-    weight: Decimal
-    operator: Operator
-    direction: Direction | None = None
-    target: Decimal | None = None
-    target_grade: Grade | None = None
-    actual: Decimal | None = None
-    actual_grade: Grade | None = None
-    deduction: Decimal = ZERO
-    key: str = ""
-    name: str = ""
-    unit: str = ""
-
-    def __post_init__(self) -> None:
-        put = object.__setattr__
-        weight = to_decimal(self.weight, "weight")
-        if weight < 0:
-            raise ValueError(f"indicator {self.key or self.name!r}: weight must be ≥ 0")
-        put(self, "weight", weight)
-        put(self, "operator", Operator(self.operator))
-        put(self, "direction", _opt(Direction, self.direction))
-        for key in ("target", "actual"):
-            put(self, key, _opt(to_decimal, getattr(self, key), key))
-        for key in ("target_grade", "actual_grade"):
-            put(self, key, _opt(Grade, getattr(self, key)))
-        deduction = _opt(to_decimal, self.deduction, "deduction") or ZERO
-        if deduction < 0:
-            raise ValueError(f"indicator {self.key or self.name!r}: deduction must be ≥ 0")
-        put(self, "deduction", deduction)
-        put(self, "unit", (self.unit or "").strip())
-
-
-@dataclass(frozen=True)
-class IndicatorScore:
-    key: str
-    name: str
-    weight: Decimal
-    score: Decimal  # after deduction, rounded
-    raw_score: Decimal  # earned by the rule, rounded, before deduction
-    deduction: Decimal
-    missing: bool
-    overshoot: bool
-    needs_reason: bool
-    reasons_needed: tuple[Reason, ...]
-    explanation: str
-    direction_conflict: bool = False
-    target_invalid: bool = False
-
-
-@dataclass(frozen=True)
-class ExecutionInput:
-    budget: Decimal | None
-    adjusted_budget: Decimal | None = None
-    spent: Decimal | None = None
-
-    def __post_init__(self) -> None:
-        for key in ("budget", "adjusted_budget", "spent"):
-            object.__setattr__(self, key, _opt(to_decimal, getattr(self, key), key))
-
-
-@dataclass(frozen=True)
-class ExecutionScore:
-    rate: Decimal | None  # full precision
-    rate_display: Decimal | None  # rounded half-up to 4 decimals (0.8523 = 85.23 %)
-    score: Decimal
-    weight: Decimal
-    missing: bool
-    overspent: bool
-    needs_reason: bool
-    reasons_needed: tuple[Reason, ...]
-    explanation: str
-
-
-@dataclass(frozen=True)
-class ProjectScore:
-    indicator_scores: tuple[IndicatorScore, ...]
-    execution: ExecutionScore
-    indicator_total: Decimal
-    total: Decimal
-    grade: Grade
-    policy_name: str
-    policy_fingerprint: str
-    weight_total: Decimal
-    weight_total_ok: bool
-    explanation: str
-
-    @property
-    def missing(self) -> tuple[str, ...]:
-        """Keys (or names) of indicators without an actual value."""
-        return tuple(s.key or s.name for s in self.indicator_scores if s.missing)
-
-    @property
-    def needs_reason(self) -> bool:
-        return self.execution.needs_reason or any(s.needs_reason for s in self.indicator_scores)
-
-    @property
-    def reasons_needed(self) -> tuple[tuple[str, Reason], ...]:
-        """(indicator key or "execution", reason) for everything still to be explained."""
-        found = [(s.key or s.name, r) for s in self.indicator_scores for r in s.reasons_needed]
-        found += [("execution", r) for r in self.execution.reasons_needed]
-        return tuple(found)
-
-
-def _direction_conflict(ind: IndicatorInput) -> bool:
-    if ind.direction is None or not ind.operator.is_quantitative:
-        return False
-    if ind.operator in LESS_IS_BETTER:
-        return ind.direction is Direction.POSITIVE
-    if ind.operator is Operator.EQ and ind.target == 0:
-        return False  # "＝ 0" reads the same either way
-    return ind.direction is Direction.NEGATIVE
-
-
-class _Outcome(NamedTuple):
-    raw: Decimal  # rounded, capped at W
-    sentence: str
-    overshoot: bool = False
-    target_invalid: bool = False
-
-
-def _rounded(exact: Decimal, ind: IndicatorInput, policy: ScoringPolicy) -> tuple[Decimal, str]:
-    raw = min(policy.quantize(exact), ind.weight)
-    return raw, txt.score(raw, policy.rounding_places)
-
-
-def _quantitative(ind: IndicatorInput, policy: ScoringPolicy) -> _Outcome:
-    w, t, unit, op = ind.weight, ind.target, ind.unit, ind.operator
-    zero = policy.quantize(ZERO)
-    full, sw = _rounded(w, ind, policy)
-    if ind.actual is None:
-        return _Outcome(zero, txt.missing_actual(), target_invalid=t is None or t < 0)
-    if t is None or t < 0:
-        return _Outcome(zero, txt.invalid_target(t, unit), target_invalid=True)
-    prefix = txt.negative_actual(ind.actual, unit) if ind.actual < 0 else ""
-    a = max(ind.actual, ZERO)
-    sa, st = txt.qty(a, unit), txt.qty(t, unit)
-
-    def all_or_nothing(met: bool, lead: str) -> _Outcome:
-        if met:
-            return _Outcome(full, prefix + txt.full_marks(lead, sw))
-        return _Outcome(zero, prefix + txt.zero_marks(lead))
-
-    if op in MORE_IS_BETTER:
-        if op is Operator.EQ and t == 0:
-            return all_or_nothing(a == 0, txt.equal_zero(sa, a == 0))
-        if t == 0:
-            return all_or_nothing(True, txt.more_zero_target(sa))
-        if a >= t:
-            text = txt.full_marks(txt.more_met(sa, st), sw)
-            over = a >= policy.overshoot_threshold * t
-            if over:
-                text += txt.overshoot_note(a / t, policy.overshoot_threshold)
-            return _Outcome(full, prefix + text, overshoot=over)
-        raw, sr = _rounded(w * a / t, ind, policy)
-        return _Outcome(raw, prefix + txt.more_pro_rata(sa, st, w, a, t, sr))
-    # ≤ ＜: less is better
-    if t == 0:
-        return all_or_nothing(a == 0, txt.less_zero_target(sa, a == 0))
-    if a <= t:
-        return all_or_nothing(True, txt.less_met(sa, st))
-    if policy.negative_convention == LINEAR:
-        if a >= 2 * t:
-            return _Outcome(zero, prefix + txt.less_beyond_double(sa, st))
-        raw, sr = _rounded(w * (2 * t - a) / t, ind, policy)
-        return _Outcome(raw, prefix + txt.less_linear(sa, st, w, a, t, sr))
-    raw, sr = _rounded(w * t / a, ind, policy)
-    return _Outcome(raw, prefix + txt.less_ratio(sa, st, w, a, t, sr))
-
-
-def _qualitative(ind: IndicatorInput, policy: ScoringPolicy) -> _Outcome:
-    if ind.actual_grade is None:
-        return _Outcome(policy.quantize(ZERO), txt.missing_actual())
-    fraction = policy.fraction(ind.actual_grade)
-    raw, sr = _rounded(ind.weight * fraction, ind, policy)
-    return _Outcome(raw, txt.qualitative(ind.actual_grade.value, ind.weight, fraction, sr))
+# reasons_needed of an indicator, shared (tuples of constants)
+_NO_REASON: tuple = ()
+_MISSING = (txt.REASON_MISSING,)
+_MISSING_AND_TARGET = (txt.REASON_MISSING, txt.REASON_TARGET)
+_TARGET = (txt.REASON_TARGET,)
+_SHORTFALL = (txt.REASON_SHORTFALL,)
+_SHORTFALL_AND_OVERSHOOT = (txt.REASON_SHORTFALL, txt.REASON_OVERSHOOT)
+_OVERSHOOT = (txt.REASON_OVERSHOOT,)
 
 
 def score_indicator(ind: IndicatorInput, policy: ScoringPolicy = DEFAULT_POLICY) -> IndicatorScore:
-    """Score one indicator by the rules of `policy`."""
-    scorer = _quantitative if ind.operator.is_quantitative else _qualitative
-    raw, explanation, overshoot, target_invalid = scorer(ind, policy)
-    w, places = ind.weight, policy.rounding_places
-    score = raw
-    if ind.deduction > 0:
-        floored = ind.deduction >= raw
-        score = policy.quantize(max(raw - ind.deduction, ZERO))
-        explanation += txt.deduction_note(ind.deduction, txt.score(score, places), floored)
-    conflict = _direction_conflict(ind)
-    if conflict:
-        explanation += txt.direction_conflict_note(ind.operator.value, ind.direction.value)
+    """Score one indicator by the rules of `policy`.
 
-    missing = (ind.actual if ind.operator.is_quantitative else ind.actual_grade) is None
-    reasons = txt.indicator_reasons(missing, target_invalid, raw < w, overshoot)
-    return IndicatorScore(
-        key=ind.key,
-        name=ind.name,
-        weight=w,
-        score=score,
-        raw_score=raw,
-        deduction=ind.deduction,
-        missing=missing,
-        overshoot=overshoot,
-        needs_reason=bool(reasons),
-        reasons_needed=reasons,
-        explanation=explanation,
-        direction_conflict=conflict,
-        target_invalid=target_invalid,
-    )
+    Written for bulk scoring: plain branches, no intermediate objects. The rule that applied is
+    recorded as a case of ``explain.indicator``, which writes the explanation on first read.
+    """
+    w, op, quantum, rounding = ind.weight, ind.operator, policy.quantum, policy.rounding
+    overshoot = target_invalid = conflict = False
+    if op is _QUALITATIVE:
+        grade = ind.actual_grade
+        missing = grade is None
+        if missing:
+            raw, case = policy.zero, txt.MISSING_ACTUAL
+        else:
+            raw = (w * policy.fractions[grade]).quantize(quantum, rounding)
+            if w < raw:
+                raw = w
+            case = txt.QUALITATIVE
+    else:
+        full = w.quantize(quantum, rounding)  # rounded, capped at W
+        if w < full:
+            full = w
+        t, a = ind.target, ind.actual
+        missing = a is None
+        if missing:
+            raw, case = policy.zero, txt.MISSING_ACTUAL
+            target_invalid = t is None or t < ZERO
+        elif t is None or t < ZERO:
+            raw, case, target_invalid = policy.zero, txt.INVALID_TARGET, True
+        else:
+            if a < ZERO:
+                a = ZERO  # a negative actual counts as 0
+            if op in MORE_IS_BETTER:
+                if t == ZERO:
+                    if op is _EQ:
+                        raw, case = (full if a == ZERO else policy.zero), txt.EQUAL_ZERO
+                    else:
+                        raw, case = full, txt.MORE_ZERO_TARGET
+                elif a >= t:
+                    raw, case = full, txt.MORE_MET
+                    overshoot = a >= policy.overshoot_threshold * t
+                else:
+                    raw, case = (w * a / t).quantize(quantum, rounding), txt.MORE_PRO_RATA
+                    if w < raw:
+                        raw = w
+            elif t == ZERO:
+                raw, case = (full if a == ZERO else policy.zero), txt.LESS_ZERO_TARGET
+            elif a <= t:
+                raw, case = full, txt.LESS_MET
+            elif policy.negative_convention == LINEAR:
+                if a >= 2 * t:
+                    raw, case = policy.zero, txt.LESS_BEYOND_DOUBLE
+                else:
+                    raw, case = (w * (2 * t - a) / t).quantize(quantum, rounding), txt.LESS_LINEAR
+                    if w < raw:
+                        raw = w
+            else:
+                raw, case = (w * t / a).quantize(quantum, rounding), txt.LESS_RATIO
+                if w < raw:
+                    raw = w
+        direction = ind.direction
+        if direction is not None:
+            if op in LESS_IS_BETTER:
+                conflict = direction is _POSITIVE
+            elif not (op is _EQ and t == ZERO):  # "＝ 0" reads the same either way
+                conflict = direction is _NEGATIVE
+
+    score, deduction = raw, ind.deduction
+    if deduction is not ZERO and deduction > ZERO:
+        score = raw - deduction
+        if score < ZERO:
+            score = ZERO
+        score = score.quantize(quantum, rounding)
+
+    if missing:
+        reasons = _MISSING_AND_TARGET if target_invalid else _MISSING
+    elif target_invalid:
+        reasons = _TARGET
+    elif raw < w:
+        reasons = _SHORTFALL_AND_OVERSHOOT if overshoot else _SHORTFALL
+    else:
+        reasons = _OVERSHOOT if overshoot else _NO_REASON
+
+    s = _new(ScoreBuilder)
+    s.key = ind.key
+    s.name = ind.name
+    s.weight = w
+    s.score = score
+    s.raw_score = raw
+    s.deduction = deduction
+    s.missing = missing
+    s.overshoot = overshoot
+    s.needs_reason = reasons is not _NO_REASON
+    s.reasons_needed = reasons
+    s.direction_conflict = conflict
+    s.target_invalid = target_invalid
+    s._text_args = (txt.indicator, case, ind, policy)
+    s.__class__ = IndicatorScore
+    return s
 
 
 def score_execution(
@@ -261,29 +181,35 @@ def score_execution(
 ) -> ExecutionScore:
     """Score budget execution: weight × min(spent / base, 1)."""
     exe = exe or ExecutionInput(budget=None)
-    w, places = policy.execution_weight, policy.rounding_places
+    w, threshold = policy.execution_weight, policy.execution_reason_threshold
     adjusted = exe.adjusted_budget is not None
     base = exe.adjusted_budget if adjusted else exe.budget
     label = "调整后预算数" if adjusted else "预算数"
+    spent, rate, shown, score, overspent = exe.spent, None, None, policy.zero, False
+    if spent is None:
+        missing, reasons = True, (txt.REASON_SPENT_MISSING,)
+    elif base is None or base <= 0:
+        missing, reasons = False, (txt.REASON_NO_BUDGET,)
+    else:
+        missing = False
+        if spent < ZERO:
+            spent = ZERO
+        rate = spent / base
+        shown = rate.quantize(RATE_DISPLAY, rounding=ROUND_HALF_UP)
+        score = policy.quantize(w * (ONE if rate > ONE else rate))
+        if w < score:
+            score = w
+        reasons = (_reason_execution(threshold),) if rate < threshold else ()
+        overspent = rate > 1
 
-    def result(rate, score, missing, reasons, text, overspent=False):
-        shown = None if rate is None else rate.quantize(RATE_DISPLAY, rounding=ROUND_HALF_UP)
-        reasons = tuple(reasons)
-        need = bool(reasons)
-        return ExecutionScore(rate, shown, score, w, missing, overspent, need, reasons, text)
-
-    zero = policy.quantize(ZERO)
-    if exe.spent is None:
-        return result(None, zero, True, [txt.REASON_SPENT_MISSING], txt.execution_missing())
-    if base is None or base <= 0:
-        return result(None, zero, False, [txt.REASON_NO_BUDGET], txt.execution_no_budget(label))
-    spent = max(exe.spent, ZERO)
-    rate = spent / base
-    score = min(policy.quantize(w * min(rate, Decimal(1))), w)
-    threshold = policy.execution_reason_threshold
-    reasons = [txt.reason_execution(threshold)] if rate < threshold else []
-    text = txt.execution(spent, base, label, rate, w, txt.score(score, places), threshold)
-    return result(rate, score, False, reasons, text, overspent=rate > 1)
+    s = _new(ExecutionBuilder)
+    s.rate, s.rate_display, s.score, s.weight = rate, shown, score, w
+    s.missing, s.overspent, s.needs_reason = missing, overspent, bool(reasons)
+    s.reasons_needed = reasons
+    places = policy.rounding_places
+    s._text_args = (txt.execution_explanation, spent, base, label, threshold, places)
+    s.__class__ = ExecutionScore
+    return s
 
 
 def grade_for(total: Decimal, policy: ScoringPolicy = DEFAULT_POLICY) -> Grade:
@@ -297,24 +223,21 @@ def score_project(
     policy: ScoringPolicy = DEFAULT_POLICY,
 ) -> ProjectScore:
     """Score a project: execution score + Σ indicator scores, graded by the policy's bands."""
-    scores = tuple(score_indicator(ind, policy) for ind in indicators)
+    scores = tuple([score_indicator(ind, policy) for ind in indicators])
     exe = score_execution(execution, policy)
-    indicator_total = policy.quantize(sum((s.score for s in scores), ZERO))
+    indicator_total = weight_total = ZERO
+    for s in scores:
+        indicator_total += s.score
+        weight_total += s.weight
+    indicator_total = policy.quantize(indicator_total)
     total = policy.quantize(exe.score + indicator_total)
-    weight_total = sum((s.weight for s in scores), ZERO)
-    grade = policy.grade_for(total)
-    expected, places = policy.expected_weight_total, policy.rounding_places
-    shown = [txt.score(v, places) for v in (exe.score, indicator_total, total)]
-    text = txt.project(*shown, grade.value, weight_total, expected)
-    return ProjectScore(
-        indicator_scores=scores,
-        execution=exe,
-        indicator_total=indicator_total,
-        total=total,
-        grade=grade,
-        policy_name=policy.name,
-        policy_fingerprint=policy.fingerprint,
-        weight_total=weight_total,
-        weight_total_ok=weight_total == expected,
-        explanation=text,
-    )
+
+    p = _new(ProjectBuilder)
+    p.indicator_scores, p.execution = scores, exe
+    p.indicator_total, p.total, p.grade = indicator_total, total, policy.grade_for(total)
+    p.policy_name, p.policy_fingerprint = policy.name, policy.fingerprint
+    p.weight_total = weight_total
+    p.weight_total_ok = weight_total == policy.expected_weight_total
+    p._text_args = (txt.project_explanation, policy.expected_weight_total, policy.rounding_places)
+    p.__class__ = ProjectScore
+    return p

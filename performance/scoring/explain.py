@@ -162,6 +162,69 @@ def direction_conflict_note(operator: str, direction: str) -> str:
     return f"（注意：{conflict}，按指标性质计分，请核对）"
 
 
+# -- the whole explanation of an indicator, written on first read --------------------------------
+# The engine records which rule applied as one of these cases and keeps the input and the policy;
+# `indicator` writes the text from them and the score only when `explanation` is read.
+
+MISSING_ACTUAL = "missing_actual"
+INVALID_TARGET = "invalid_target"
+EQUAL_ZERO = "equal_zero"  # ＝ 0
+MORE_ZERO_TARGET = "more_zero_target"  # ≥ ＞ 0
+MORE_MET = "more_met"
+MORE_PRO_RATA = "more_pro_rata"
+LESS_ZERO_TARGET = "less_zero_target"  # ≤ ＜ 0
+LESS_MET = "less_met"
+LESS_BEYOND_DOUBLE = "less_beyond_double"
+LESS_LINEAR = "less_linear"
+LESS_RATIO = "less_ratio"
+QUALITATIVE = "qualitative"
+
+
+def indicator(s, case: str, ind, policy) -> str:
+    """The explanation of IndicatorScore `s`, scored from input `ind` by `policy` under `case`."""
+    places, unit = policy.rounding_places, ind.unit
+    w, t, raw = ind.weight, ind.target, s.raw_score
+    sr = score(raw, places)  # the earned score (full marks in the full-marks cases)
+    if case == MISSING_ACTUAL:
+        text = missing_actual()
+    elif case == INVALID_TARGET:
+        text = invalid_target(t, unit)
+    elif case == QUALITATIVE:
+        grade = ind.actual_grade
+        text = qualitative(grade.value, w, policy.fraction(grade), sr)
+    else:
+        actual = ind.actual
+        prefix = negative_actual(actual, unit) if actual < 0 else ""
+        a = max(actual, Decimal(0))
+        sa, st = qty(a, unit), qty(t, unit)
+        if case == EQUAL_ZERO or case == LESS_ZERO_TARGET:
+            met = a == 0
+            lead = equal_zero(sa, met) if case == EQUAL_ZERO else less_zero_target(sa, met)
+            text = full_marks(lead, sr) if met else zero_marks(lead)
+        elif case == MORE_ZERO_TARGET:
+            text = full_marks(more_zero_target(sa), sr)
+        elif case == MORE_MET:
+            text = full_marks(more_met(sa, st), sr)
+            if s.overshoot:
+                text += overshoot_note(a / t, policy.overshoot_threshold)
+        elif case == MORE_PRO_RATA:
+            text = more_pro_rata(sa, st, w, a, t, sr)
+        elif case == LESS_MET:
+            text = full_marks(less_met(sa, st), sr)
+        elif case == LESS_BEYOND_DOUBLE:
+            text = less_beyond_double(sa, st)
+        elif case == LESS_LINEAR:
+            text = less_linear(sa, st, w, a, t, sr)
+        else:
+            text = less_ratio(sa, st, w, a, t, sr)
+        text = prefix + text
+    if ind.deduction > 0:
+        text += deduction_note(ind.deduction, score(s.score, places), ind.deduction >= raw)
+    if s.direction_conflict:
+        text += direction_conflict_note(ind.operator.value, ind.direction.value)
+    return text
+
+
 # -- execution and project ------------------------------------------------------------------------
 
 
@@ -190,6 +253,24 @@ def execution(
     if rate < threshold:
         text += f"；执行率低于 {pct(threshold)}，需说明原因"
     return text
+
+
+def execution_explanation(
+    s, spent: Decimal | None, base: Decimal | None, base_label: str, threshold: Decimal, places: int
+) -> str:
+    """The explanation of ExecutionScore `s` (spent already counted as ≥ 0)."""
+    if s.missing:
+        return execution_missing()
+    if s.rate is None:
+        return execution_no_budget(base_label)
+    result = score(s.score, places)
+    return execution(spent, base, base_label, s.rate, s.weight, result, threshold)
+
+
+def project_explanation(s, expected: Decimal, places: int) -> str:
+    """The explanation of ProjectScore `s`."""
+    shown = [score(v, places) for v in (s.execution.score, s.indicator_total, s.total)]
+    return project(*shown, s.grade.value, s.weight_total, expected)
 
 
 def project(

@@ -16,6 +16,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from decimal import Decimal, InvalidOperation
+from functools import cached_property
 
 from performance.domain import Grade
 
@@ -48,6 +49,7 @@ DEFAULT_GRADE_BANDS: GradeTable = (
     (Grade.FAIR, Decimal("60")),
 )
 _BAND_GRADES = (Grade.EXCELLENT, Grade.GOOD, Grade.FAIR)
+ZERO = Decimal(0)
 
 
 def _err(key: str, message: str, value: object) -> ValueError:
@@ -154,6 +156,11 @@ class ScoringPolicy:
             raise _err("rounding", "must be one of " + ", ".join(ROUNDING_MODES), self.rounding)
         put("rounding", mode)
 
+        # Derived values the engine reads per indicator; not fields (no effect on ==, repr, hash).
+        put("quantum", Decimal(1).scaleb(-places))  # the exponent scores are rounded to
+        put("zero", ZERO.quantize(self.quantum, mode))  # 0 with the policy's places: 0.00
+        put("fractions", dict(fractions))  # Grade → share of the weight
+
     # -- construction ------------------------------------------------------------------------
 
     @classmethod
@@ -194,9 +201,9 @@ class ScoringPolicy:
             "rounding": self.rounding,
         }
 
-    @property
+    @cached_property
     def fingerprint(self) -> str:
-        """12 hex chars identifying the values (not the name) of this policy."""
+        """12 hex chars identifying the values (not the name) of this policy (computed once)."""
         values = self.as_mapping()
         del values["name"]
         canonical = json.dumps(values, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
@@ -210,7 +217,7 @@ class ScoringPolicy:
 
     def fraction(self, grade: Grade) -> Decimal:
         """Share of the weight a 定性 indicator earns for `grade`."""
-        return dict(self.grade_fractions)[Grade(grade)]
+        return self.fractions[Grade(grade)]
 
     def grade_for(self, total: Decimal) -> Grade:
         """Project grade of a total by the bands (lower bounds inclusive)."""
@@ -221,7 +228,7 @@ class ScoringPolicy:
 
     def quantize(self, value: Decimal) -> Decimal:
         """Round to `rounding_places` with the policy's rounding mode."""
-        return value.quantize(Decimal(1).scaleb(-self.rounding_places), rounding=self.rounding)
+        return value.quantize(self.quantum, self.rounding)
 
 
 DEFAULT_POLICY = ScoringPolicy()
