@@ -172,6 +172,22 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # of the numbers it changes, e.g. SCORING_POLICY = {"negative_convention": "ratio"}.
 SCORING_POLICY = None
 
+# Excel imports (performance/excel): uploads over the size limit are refused before parsing;
+# an .xlsx whose members unpack beyond the limit or at an absurd ratio is a zip bomb; uploads
+# over the async threshold run as a Celery task (ImportJob). Uploaded files live in MEDIA_ROOT.
+EXCEL_MAX_UPLOAD_BYTES = env_int("EXCEL_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
+EXCEL_MAX_UNCOMPRESSED_BYTES = env_int("EXCEL_MAX_UNCOMPRESSED_BYTES", 400 * 1024 * 1024)
+EXCEL_MAX_COMPRESSION_RATIO = env_int("EXCEL_MAX_COMPRESSION_RATIO", 200)
+EXCEL_ASYNC_THRESHOLD_BYTES = env_int("EXCEL_ASYNC_THRESHOLD_BYTES", 512 * 1024)
+MEDIA_ROOT = env("MEDIA_ROOT", str(BASE_DIR / "media"))
+MEDIA_URL = "media/"
+
+# The target review (performance.review): per rule code, switch a rule on/off or change its
+# severity, e.g. {"cost_indicator_required": {"enabled": True}, "unit_mismatch": {"severity":
+# "notice"}}; and whether a targets import with review errors is refused.
+TARGET_REVIEW_RULES = {}
+TARGET_REVIEW_BLOCKS_IMPORT = False
+
 # Production hardening: on whenever APP_ENV=production; each can be relaxed by environment
 # (an intranet without HTTPS, say), and `manage.py check --deploy` will then say so.
 if PRODUCTION:

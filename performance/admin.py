@@ -1,17 +1,25 @@
 from django.contrib import admin
 from django.db.models import Count, Sum
+from import_export.admin import ExportMixin
 
 from budget.models import Project
 
+from .excel.admin import ExcelImportAdminMixin, ImportJobAdmin
+from .excel.resources import IndicatorRecordResource, Table13Resource
 from .models import (
     AnnualGoal,
+    FindingDecision,
+    ImportJob,
+    ImportKind,
     Indicator,
     IndicatorLevel1,
     IndicatorLevel2,
     IndicatorRecord,
     ProjectRecord,
+    ProjectReview,
     ReportingPeriod,
 )
+from .review.admin_actions import run_target_review
 
 
 class IndicatorLevel2Inline(admin.TabularInline):
@@ -71,6 +79,7 @@ class ProjectAdmin(admin.ModelAdmin):
     search_fields = ["name", "unit__code", "unit__name"]
     autocomplete_fields = ["unit", "functional_subject", "budget_line"]
     inlines = [AnnualGoalInline, IndicatorInline]
+    actions = [run_target_review]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(
@@ -87,7 +96,9 @@ class ProjectAdmin(admin.ModelAdmin):
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(admin.ModelAdmin):
+class IndicatorAdmin(ExcelImportAdminMixin, ExportMixin, admin.ModelAdmin):
+    excel_import_kind = ImportKind.TARGETS
+    resource_classes = [Table13Resource]
     list_display = ["name", "project", "unit_code", "level1", "level2", "operator",
                     "target_display", "unit", "weight", "direction"]
     list_select_related = ["project__unit", "level1", "level2__level1"]
@@ -115,7 +126,9 @@ class ReportingPeriodAdmin(admin.ModelAdmin):
 
 
 @admin.register(IndicatorRecord)
-class IndicatorRecordAdmin(admin.ModelAdmin):
+class IndicatorRecordAdmin(ExcelImportAdminMixin, ExportMixin, admin.ModelAdmin):
+    excel_import_kind = ImportKind.ACTUALS
+    resource_classes = [IndicatorRecordResource]
     list_display = ["indicator", "project_name", "period", "actual_value", "actual_grade",
                     "expected_value", "likelihood", "updated_at", "updated_by"]
     list_select_related = ["indicator__project", "period", "updated_by"]
@@ -142,3 +155,31 @@ class ProjectRecordAdmin(admin.ModelAdmin):
     @admin.display(description="单位", ordering="project__unit__code")
     def unit_code(self, obj):
         return obj.project.unit.code
+
+
+@admin.register(FindingDecision)
+class FindingDecisionAdmin(admin.ModelAdmin):
+    list_display = ["rule", "unit", "year", "project", "indicator", "note", "decided_by",
+                    "decided_at"]
+    list_select_related = ["unit", "project", "indicator", "decided_by"]
+    list_filter = ["year", "rule"]
+    search_fields = ["key", "note", "message", "project__name", "unit__code"]
+    autocomplete_fields = ["unit", "project", "indicator"]
+    readonly_fields = ["decided_at"]
+
+
+@admin.register(ProjectReview)
+class ProjectReviewAdmin(admin.ModelAdmin):
+    list_display = ["project", "unit_code", "result", "note", "reviewer", "reviewed_at"]
+    list_select_related = ["project__unit", "reviewer"]
+    list_filter = ["result", "project__year"]
+    search_fields = ["project__name", "project__unit__code", "note"]
+    autocomplete_fields = ["project"]
+    readonly_fields = ["reviewed_at"]
+
+    @admin.display(description="单位", ordering="project__unit__code")
+    def unit_code(self, obj):
+        return obj.project.unit.code
+
+
+admin.site.register(ImportJob, ImportJobAdmin)

@@ -14,7 +14,7 @@ import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from performance.domain import Direction, Grade, Operator
+from performance.domain import DeviationReason, Direction, Grade, Likelihood, Operator
 
 __all__ = [
     "ParsedValue",
@@ -24,8 +24,10 @@ __all__ = [
     "match_key",
     "normalize_direction",
     "normalize_grade",
+    "normalize_likelihood",
     "normalize_operator",
     "parse_decimal",
+    "parse_deviation_reasons",
     "parse_target",
     "to_halfwidth",
 ]
@@ -189,6 +191,50 @@ def normalize_grade(text: object) -> Grade | None:
     if isinstance(text, Grade):
         return text
     return _GRADE_SPELLINGS.get(_squeeze(text))
+
+
+_LIKELIHOOD_SPELLINGS = {
+    "确定能": Likelihood.CERTAIN, "确定能完成": Likelihood.CERTAIN, "能": Likelihood.CERTAIN,
+    "能完成": Likelihood.CERTAIN, "肯定能": Likelihood.CERTAIN, "确定": Likelihood.CERTAIN,
+    "有可能": Likelihood.POSSIBLE, "可能": Likelihood.POSSIBLE, "有可能完成": Likelihood.POSSIBLE,
+    "完全不可能": Likelihood.IMPOSSIBLE, "不可能": Likelihood.IMPOSSIBLE,
+    "完全不可能完成": Likelihood.IMPOSSIBLE, "不能完成": Likelihood.IMPOSSIBLE,
+}
+
+_DEVIATION_SPELLINGS = {
+    "经费": DeviationReason.FUNDING, "资金": DeviationReason.FUNDING,
+    "制度": DeviationReason.POLICY, "政策": DeviationReason.POLICY,
+    "人员": DeviationReason.STAFF,
+    "硬件条件": DeviationReason.HARDWARE, "硬件": DeviationReason.HARDWARE,
+    "其他": DeviationReason.OTHER, "其它": DeviationReason.OTHER,
+}
+
+
+def normalize_likelihood(text: object) -> Likelihood | None:
+    """完成可能性: 确定能/有可能/完全不可能 (also 能完成, 可能, 不可能 …); None when not recognised."""
+    if text is None:
+        return None
+    if isinstance(text, Likelihood):
+        return text
+    return _LIKELIHOOD_SPELLINGS.get(_squeeze(text))
+
+
+def parse_deviation_reasons(text: object) -> list[DeviationReason] | None:
+    """偏差原因 as categories: '经费、人员', '经费原因;硬件' → [经费, 人员] in the enum's order.
+
+    [] for an empty cell; None when the text is not a list of categories (a free-text reason).
+    """
+    if text is None:
+        return []
+    tokens = [t for t in re.split(r"[、,，;；/|\s]+", to_halfwidth(str(text)).strip()) if t]
+    found = set()
+    for token in tokens:
+        token = re.sub(r"(原因|因素|方面)$", "", token)
+        reason = _DEVIATION_SPELLINGS.get(token)
+        if reason is None:
+            return None
+        found.add(reason)
+    return [reason for reason in DeviationReason if reason in found]
 
 
 # ---------------------------------------------------------------- numbers

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from performance.domain import Direction, Grade, Operator
+from performance.domain import DeviationReason, Direction, Grade, Likelihood, Operator
 from performance.normalize import (
     ParsedValue,
     clean_name,
@@ -15,8 +15,10 @@ from performance.normalize import (
     match_key,
     normalize_direction,
     normalize_grade,
+    normalize_likelihood,
     normalize_operator,
     parse_decimal,
+    parse_deviation_reasons,
     parse_target,
     to_halfwidth,
 )
@@ -269,3 +271,31 @@ def test_clean_name_is_idempotent_and_match_key_stable(text):
     assert clean_name(once) == once
     assert "\n" not in once and "\u3000" not in once and "  " not in once
     assert match_key(once) == match_key(text)
+
+
+# ---------------------------------------------------------------- monitoring vocabularies
+@pytest.mark.parametrize(
+    "text, expected",
+    [("确定能", Likelihood.CERTAIN), ("能完成", Likelihood.CERTAIN), (" 确定 能 ", Likelihood.CERTAIN),
+     ("有可能", Likelihood.POSSIBLE), ("可能", Likelihood.POSSIBLE),
+     ("完全不可能", Likelihood.IMPOSSIBLE), ("不可能", Likelihood.IMPOSSIBLE),
+     ("也许吧", None), (None, None), ("", None)],
+)
+def test_normalize_likelihood(text, expected):
+    assert normalize_likelihood(text) == expected
+
+
+FUND, POLICY, STAFF, HARD, OTHER = (DeviationReason.FUNDING, DeviationReason.POLICY,
+                                   DeviationReason.STAFF, DeviationReason.HARDWARE,
+                                   DeviationReason.OTHER)
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [("经费", [FUND]), ("人员、经费", [FUND, STAFF]), ("经费原因；硬件", [FUND, HARD]),
+     ("制度, 其它", [POLICY, OTHER]), ("硬件条件/人员\n其他", [STAFF, HARD, OTHER]),
+     ("经费 经费", [FUND]), ("", []), (None, []),
+     ("资金拨付滞后，导致采购推迟", None), ("经费、天气", None)],
+)
+def test_parse_deviation_reasons(text, expected):
+    assert parse_deviation_reasons(text) == expected

@@ -1,0 +1,153 @@
+"""Admin integration: an "导入" button on the Indicator and IndicatorRecord change lists
+(django-import-export's change-list template, next to its "导出"), an upload form that creates
+an ImportJob and previews it (dry run), and the ImportJob page that shows the outcome (every
+problem as `第N行 [列名] 原因`) and confirms the import."""
+
+from __future__ import annotations
+
+import datetime
+
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
+
+from performance.models import ImportJob, ImportKind, ImportStatus, ReportingPeriod
+
+from . import jobs
+from .errors import BadFile
+
+
+class _UploadForm(forms.Form):
+    file = forms.FileField(label="文件", help_text="支持 .xlsx、.xls、.csv（UTF-8 或 GB18030）")
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        limit = settings.EXCEL_MAX_UPLOAD_BYTES
+        if upload.size > limit:
+            raise forms.ValidationError(
+                f"文件大小 {upload.size / 2**20:.1f} MB，超过上限 {limit / 2**20:.0f} MB，未读取。")
+        return upload
+
+
+class TargetsImportForm(_UploadForm):
+    year = forms.IntegerField(label="预算年度", min_value=2000, max_value=2100,
+                              initial=lambda: datetime.date.today().year)
+    replace = forms.BooleanField(label="删除文件中没有的指标", required=False,
+                                 help_text="不勾选时只报告，不删除")
+
+
+class ActualsImportForm(_UploadForm):
+    period = forms.ModelChoiceField(label="填报期间", queryset=ReportingPeriod.objects.none())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["period"].queryset = ReportingPeriod.objects.filter(status="open")
+
+
+class ExcelImportAdminMixin:
+    """Adds `<changelist>/import/` (URL name app_model_import, which the change-list button of
+    django-import-export links to)."""
+
+    excel_import_kind = ImportKind.TARGETS
+    import_export_change_list_template = "admin/import_export/change_list_import_export.html"
+
+    def get_urls(self):
+        info = self.model._meta.app_label, self.model._meta.model_name
+        return [path("import/", self.admin_site.admin_view(self.excel_import_view),
+                     name=f"{info[0]}_{info[1]}_import")] + super().get_urls()
+
+    def has_import_permission(self, request) -> bool:
+        return self.has_add_permission(request)
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}),
+                         "has_import_permission": self.has_import_permission(request)}
+        return super().changelist_view(request, extra_context)
+
+    def excel_import_view(self, request):
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        targets = self.excel_import_kind == ImportKind.TARGETS
+        form_class = TargetsImportForm if targets else ActualsImportForm
+        form = form_class(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                job = jobs.create_job(data["file"], kind=self.excel_import_kind, user=request.user,
+                                      year=data.get("year"), period=data.get("period"),
+                                      replace=data.get("replace", False))
+            except BadFile as exc:
+                form.add_error("file", exc.message)
+            else:
+                jobs.start(job)
+                return redirect("admin:performance_importjob_change", job.pk)
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta,
+                   "form": form, "title": "导入表13 绩效目标" if targets else "导入完成值"}
+        return TemplateResponse(request, "admin/performance/excel_import.html", context)
+
+
+class ImportJobAdmin(admin.ModelAdmin):
+    list_display = ["id", "kind", "original_name", "year", "period", "dry_run", "status",
+                    "progress", "created_by", "created_at"]
+    list_select_related = ["period", "created_by"]
+    list_filter = ["kind", "status", "dry_run"]
+    search_fields = ["original_name", "summary"]
+    change_form_template = "admin/performance/importjob/change_form.html"
+    fields = ["kind", "original_name", "file", "year", "period", "replace", "unit_codes",
+              "dry_run", "status", "progress", "summary", "problems", "hints", "created_by",
+              "created_at", "started_at", "finished_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False  # jobs are created by the import pages
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="问题")
+    def problems(self, job):
+        return _listing(job.errors)
+
+    @admin.display(description="提示")
+    def hints(self, job):
+        return _listing(job.notes)
+
+    def get_urls(self):
+        return [path("<int:pk>/confirm/", self.admin_site.admin_view(self.confirm_view),
+                     name="performance_importjob_confirm")] + super().get_urls()
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        job = self.get_object(request, object_id)
+        extra = {**(extra_context or {}), "job": job,
+                 "can_confirm": job is not None and job.dry_run and job.status == ImportStatus.DONE
+                 and self._may_confirm(request, job),
+                 "refresh": job is not None and not job.finished}
+        return super().change_view(request, object_id, form_url, extra)
+
+    def confirm_view(self, request, pk):
+        job = get_object_or_404(ImportJob, pk=pk)
+        if request.method != "POST" or not self._may_confirm(request, job):
+            raise PermissionDenied
+        try:
+            jobs.confirm(job)
+        except ValueError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, "已开始导入。" if not job.finished else job.summary)
+        return redirect(reverse("admin:performance_importjob_change", args=[job.pk]))
+
+    def _may_confirm(self, request, job) -> bool:
+        model = "indicator" if job.kind == ImportKind.TARGETS else "indicatorrecord"
+        return request.user.has_perm(f"performance.add_{model}")
+
+
+def _listing(items):
+    if not items:
+        return "—"
+    return format_html("<ul style='margin:0;padding-left:1.2em'>{}</ul>",
+                       format_html_join("", "<li>{}</li>", ((item,) for item in items)))

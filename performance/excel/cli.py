@@ -1,0 +1,33 @@
+"""What the Excel commands share: printing every problem and exiting 1."""
+
+from django.core.management.base import CommandError
+
+from .errors import ExcelImportError
+
+MAX_LISTED = 50  # missing indicators / review findings listed one by one; problems: all
+
+
+def fail(command, exc: ExcelImportError):
+    """Print the headline and every problem (`第N行 [列名] 原因`) to stderr; exit 1."""
+    command.stderr.write(exc.headline())
+    for message in exc.messages():
+        command.stderr.write(message)
+    return CommandError(f"导入失败：{len(exc.problems)} 处问题，未写入任何数据。", returncode=1)
+
+
+def listing(command, title: str, items: list) -> None:
+    if not items:
+        return
+    command.stdout.write(f"{title}（{len(items)} 项）：")
+    for item in items[:MAX_LISTED]:
+        command.stdout.write(f"  {item}")
+    if len(items) > MAX_LISTED:
+        command.stdout.write(f"  …… 另有 {len(items) - MAX_LISTED} 项")
+
+
+def finding_text(finding) -> str:
+    row = f"第{finding.source_row}行 " if getattr(finding, "source_row", None) else ""
+    severity = getattr(getattr(finding, "severity", None), "label", "")
+    project = getattr(finding, "project_name", "")
+    where = f"{project}：" if project else ""
+    return f"{row}[{severity or '审核'}] {where}{getattr(finding, 'message', finding)}"

@@ -1,0 +1,58 @@
+"""表13 in its published layout: 表号 and title rows, 金额单位, the header, and the project
+columns (单位名称, 项目名称, 预算数, 年度目标) merged over each project's rows, as units publish it
+and as `import_targets` reads it back."""
+
+from __future__ import annotations
+
+from itertools import groupby
+
+from openpyxl import Workbook
+
+from performance.domain import Operator
+from performance.models import Indicator
+
+from .layouts import TABLE13_HEADERS
+from .sheets import CENTER, FONT, WRAP, SheetWriter, new_workbook, number
+
+WIDTHS = [24, 28, 10, 40, 11, 14, 30, 8, 10, 10, 8, 11]
+PROJECT_COLUMNS = 4  # 单位名称, 项目名称, 预算数, 年度目标
+CHUNK = 5000
+
+
+def targets_workbook(year: int, unit_code: str | None = None) -> Workbook:
+    """Every indicator of `year` (of one unit, if given), one sheet 表13."""
+    indicators = (
+        Indicator.objects.filter(project__year=year)
+        .order_by("project__unit__code", "project_id", "position", "id")
+        .values_list("project_id", "project__unit__code", "project__unit__name", "project__name",
+                     "project__budget_amount", "project__goal__text", "level1__name",
+                     "level2__name", "name", "operator", "target_value", "target_grade", "unit",
+                     "weight", "direction")
+    )
+    if unit_code:
+        indicators = indicators.filter(project__unit__code=unit_code)
+    workbook = new_workbook()
+    sheet = SheetWriter(workbook, "表13", WIDTHS)
+    sheet.title("表 13", font=FONT, merge=False)
+    sheet.title(f"部门预算项目绩效目标表（{year} 年度）")
+    sheet.note("金额单位：万元")
+    sheet.header(TABLE13_HEADERS)
+    rows = indicators.iterator(chunk_size=CHUNK)
+    for _, project_rows in groupby(rows, key=lambda r: r[0]):
+        first_row = None
+        for index, row in enumerate(project_rows):
+            (_, code, unit_name, project, budget, goal, level1, level2, name, operator, target,
+             grade, measure, weight, direction) = row
+            head = [f"{code}-{unit_name}", project, number(budget), goal or ""] if index == 0 \
+                else [None] * PROJECT_COLUMNS
+            cells = [sheet.cell(v, fmt="0.00" if i == 2 and v is not None else None,
+                                align=CENTER if i == 2 else WRAP)
+                     for i, v in enumerate(head)]
+            target_value = grade if operator == Operator.QUALITATIVE else number(target)
+            cells += [sheet.cell(v) for v in (level1, level2, name, operator, target_value,
+                                              measure, number(weight), direction)]
+            current = sheet.append(cells)
+            first_row = first_row or current
+        for column in range(1, PROJECT_COLUMNS + 1):
+            sheet.merge(first_row, current, column)
+    return workbook

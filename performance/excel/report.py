@@ -1,0 +1,207 @@
+"""The 自评表/监控表 of one unit and period: as a report (scores from the scoring service,
+预算执行情况 (10 分), totals) or as a fill-in template (key columns locked, drop-downs for
+grades, likelihood and deviation reasons) whose filled copy `import_actuals` reads back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from openpyxl import Workbook
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from budget.models import Project
+from performance.domain import DeviationReason, Grade, Likelihood, Operator
+from performance.models import Indicator, IndicatorRecord, ProjectRecord, format_decimal
+from performance.services.scoring import score_period
+
+from .sheets import CENTER, INPUT_FILL, SheetWriter, new_workbook, number
+
+PERCENT = "0.00%"
+
+
+@dataclass(frozen=True)
+class Col:
+    header: str
+    width: int
+    project: bool = False  # merged over the project's rows
+    entry: str = ""  # "" (locked), "number", "text", "likelihood", "reasons"
+
+
+@dataclass
+class Block:
+    project: Project
+    record: ProjectRecord | None
+    indicators: list[tuple[Indicator, IndicatorRecord | None]] = field(default_factory=list)
+    result: object = None  # performance.services.scoring.ProjectResult
+
+
+def columns(monitoring: bool, template: bool) -> list[Col]:
+    cols = [Col("单位名称", 22, True), Col("项目名称", 26, True), Col("预算数", 10, True),
+            Col("年度目标", 30, True), Col("预算执行数", 11, True, "number"),
+            Col("执行率偏低原因", 20, True, "text")]
+    if not template:
+        cols += [Col("预算执行率", 10, True), Col("预算执行得分（10分）", 10, True)]
+    cols += [Col("一级指标", 10), Col("二级指标", 12), Col("三级指标", 28), Col("指标性质", 8),
+             Col("指标值", 9), Col("度量单位", 9), Col("权重", 7), Col("指标方向性", 10),
+             Col("当前完成值" if monitoring else "全年实际完成值", 12, entry="measure")]
+    if monitoring:
+        cols += [Col("全年预计完成值", 12, entry="measure"), Col("完成可能性", 11, entry="likelihood"),
+                 Col("偏差原因", 14, entry="reasons"), Col("纠偏措施", 24, entry="text")]
+    if not template:
+        cols.append(Col("得分", 8))
+    cols.append(Col("偏差原因说明" if monitoring else "未完成原因", 30, entry="text"))
+    if not template:
+        cols += [Col("指标得分", 9, True), Col("项目总分", 9, True), Col("评价等级", 8, True)]
+    return cols
+
+
+def report_workbook(period, unit, *, template: bool = False) -> Workbook:
+    monitoring = period.is_monitoring
+    cols = columns(monitoring, template)
+    blocks = _blocks(period, unit, scored=not template)
+    workbook = new_workbook()
+    kind = "监控表" if monitoring else "自评表"
+    sheet = SheetWriter(workbook, f"{kind}{'（填报）' if template else ''}", [c.width for c in cols])
+    title = (f"{period.year} 年 1–{period.cutoff_month} 月项目支出绩效运行监控表" if monitoring
+             else f"{period.year} 年度项目支出绩效自评表")
+    sheet.title(title)
+    note = f"单位：{unit.code}-{unit.name}    期间：{period.code} {period.name}    金额单位：万元"
+    if template:
+        note += "    黄色单元格填写，其余为已申报内容（已锁定）；定性指标填 优/良/中/差"
+    sheet.note(note)
+    sheet.header([c.header for c in cols])
+    validations = _validations(sheet) if template else {}
+    for block in blocks:
+        _write_block(sheet, cols, block, template, validations)
+    if not template:
+        _write_totals(sheet, cols, blocks)
+    else:
+        sheet.sheet.protection.sheet = True
+        sheet.sheet.protection.formatColumns = False
+        sheet.sheet.protection.formatRows = False
+    return workbook
+
+
+def _blocks(period, unit, *, scored: bool) -> list[Block]:
+    projects = list(Project.objects.filter(unit=unit, year=period.year)
+                    .select_related("unit", "goal").order_by("id"))
+    records = {r.project_id: r for r in ProjectRecord.objects.filter(period=period,
+                                                                      project__in=projects)}
+    blocks = {p.id: Block(p, records.get(p.id)) for p in projects}
+    indicator_records = {r.indicator_id: r for r in IndicatorRecord.objects.filter(
+        period=period, indicator__project__in=projects)}
+    for indicator in (Indicator.objects.filter(project__in=projects)
+                      .select_related("level1", "level2").order_by("project_id", "position", "id")):
+        blocks[indicator.project_id].indicators.append(
+            (indicator, indicator_records.get(indicator.id)))
+    if scored:
+        for result in score_period(period, unit):
+            blocks[result.project_id].result = result
+    return [b for b in blocks.values() if b.indicators]
+
+
+def _goal(project) -> str:
+    goal = getattr(project, "goal", None)
+    return goal.text if goal is not None else ""
+
+
+def _measure(indicator, value, grade):
+    if indicator.operator == Operator.QUALITATIVE:
+        return grade or None
+    return format_decimal(value) or None  # text: "95%" typed in a number cell would become 0.95
+
+
+def _write_block(sheet: SheetWriter, cols, block: Block, template: bool, validations) -> None:
+    project, record, result = block.project, block.record, block.result
+    scores = {s.key: s for s in result.score.indicator_scores} if result else {}
+    execution = result.score.execution if result else None
+    project_values = {
+        "单位名称": f"{project.unit.code}-{project.unit.name}", "项目名称": project.name,
+        "预算数": number(project.budget_amount), "年度目标": _goal(project),
+        "预算执行数": number(record.spent) if record else None,
+        "执行率偏低原因": record.spent_reason if record else "",
+    }
+    if execution is not None:
+        project_values.update({
+            "预算执行率": execution.rate_display, "预算执行得分（10分）": execution.score,
+            "指标得分": result.score.indicator_total, "项目总分": result.score.total,
+            "评价等级": result.score.grade.value})
+    first = None
+    for index, (indicator, rec) in enumerate(block.indicators):
+        qualitative = indicator.operator == Operator.QUALITATIVE
+        score = scores.get(str(indicator.id))
+        values = {
+            "一级指标": indicator.level1.name, "二级指标": indicator.level2.name,
+            "三级指标": indicator.name, "指标性质": indicator.operator,
+            "指标值": indicator.target_grade if qualitative else number(indicator.target_value),
+            "度量单位": indicator.unit, "权重": number(indicator.weight),
+            "指标方向性": indicator.direction,
+            "当前完成值": _measure(indicator, rec and rec.actual_value, rec and rec.actual_grade),
+            "全年预计完成值": _measure(indicator, rec and rec.expected_value,
+                                      rec and rec.expected_grade),
+            "完成可能性": rec.likelihood if rec else "",
+            "偏差原因": "、".join(rec.deviation_reasons) if rec else "",
+            "纠偏措施": rec.corrective_measures if rec else "",
+            "得分": score.score if score else None,
+            "未完成原因": rec.explanation if rec else "",
+        }
+        values["全年实际完成值"] = values["当前完成值"]
+        values["偏差原因说明"] = values["未完成原因"]
+        cells = []
+        for col in cols:
+            if col.project:
+                value = project_values.get(col.header) if index == 0 else None
+            else:
+                value = values.get(col.header)
+            editable = template and bool(col.entry)
+            fmt = PERCENT if col.header == "预算执行率" else (
+                "@" if editable and col.entry == "measure" and not qualitative else None)
+            cells.append(sheet.cell(value, unlocked=editable, fill=INPUT_FILL if editable else None,
+                                    fmt=fmt, align=CENTER if col.project and index else None))
+        row = sheet.append(cells)
+        first = first or row
+        if validations:
+            _validate_row(validations, cols, row, qualitative)
+    for position, col in enumerate(cols, start=1):
+        if col.project:
+            sheet.merge(first, row, position)
+
+
+def _validations(sheet: SheetWriter) -> dict[str, DataValidation]:
+    def listed(values, *, strict=True, prompt=""):
+        dv = DataValidation(type="list", formula1=f'"{",".join(values)}"', allow_blank=True,
+                            showErrorMessage=strict, showInputMessage=bool(prompt),
+                            prompt=prompt or None, error="请从下拉列表中选择" if strict else None)
+        sheet.sheet.data_validations.append(dv)
+        return dv
+
+    return {
+        "grade": listed([g.value for g in Grade]),
+        "likelihood": listed([v.value for v in Likelihood]),
+        "reasons": listed([v.value for v in DeviationReason], strict=False,
+                          prompt="可多选，用顿号分隔，如：经费、人员"),
+    }
+
+
+def _validate_row(validations, cols, row: int, qualitative: bool) -> None:
+    for position, col in enumerate(cols, start=1):
+        ref = f"{get_column_letter(position)}{row}"
+        if col.entry == "measure" and qualitative:
+            validations["grade"].add(ref)
+        elif col.entry in ("likelihood", "reasons"):
+            validations[col.entry].add(ref)
+
+
+def _write_totals(sheet: SheetWriter, cols, blocks: list[Block]) -> None:
+    budget = sum((b.project.budget_amount for b in blocks), start=Decimal(0))
+    spent = sum((b.record.spent for b in blocks if b.record and b.record.spent is not None),
+                start=Decimal(0))
+    totals = [b.result.score.total for b in blocks if b.result]
+    values = {"单位名称": "合计", "预算数": budget, "预算执行数": spent,
+              "预算执行率": (spent / budget).quantize(Decimal("0.0001")) if budget else None,
+              "项目总分": (sum(totals) / len(totals)).quantize(Decimal("0.01")) if totals else None,
+              "评价等级": "（项目总分为平均分）" if totals else ""}
+    sheet.append([sheet.cell(values.get(c.header), fmt=PERCENT if c.header == "预算执行率" else None)
+                  for c in cols])

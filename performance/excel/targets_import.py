@@ -1,0 +1,254 @@
+"""Import 表13 targets from a spreadsheet: read, normalize every cell, review, then write
+through services.targets.apply_targets (the one writer of 表13 rows), all or nothing."""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+
+from django.db.models import Q
+
+from budget.models import Project, Unit
+from performance.domain import Operator, TargetRow
+from performance.normalize import (
+    clean_name,
+    clean_unit,
+    match_key,
+    normalize_direction,
+    normalize_operator,
+    parse_target,
+)
+from performance.services.targets import Problem, TargetsError, TargetsResult, apply_targets
+
+from .errors import ExcelImportError
+from .layouts import TARGETS
+from .reader import Limits, Row, Table, read_table
+from .values import LevelNames, code_text, decimal_in, split_unit
+
+NAME_MAX = 100
+MEASURE_MAX = 30
+
+
+@dataclass
+class TargetsImport:
+    """What an import did (or, dry-run, would do), with the review's findings."""
+
+    result: TargetsResult
+    rows: int
+    sheet: str
+    findings: list = field(default_factory=list)  # performance.review findings, if available
+    missing_projects: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        text = f"读取 {self.rows} 行指标。" + self.result.summary()
+        if self.missing_projects:
+            text += f"；数据库中有、文件中没有的项目 {len(self.missing_projects)} 个（未删除）"
+        return text
+
+
+def read_targets(source, *, filename: str | None = None, sheet: str | None = None,
+                 limits: Limits | None = None) -> tuple[Table, list[TargetRow], list[Problem]]:
+    """The file's rows as TargetRows, and every problem found in its cells."""
+    table = read_table(source, TARGETS, filename=filename, sheet=sheet, limits=limits)
+    converter = _Converter(table, LevelNames.load(), _units_by_name())
+    rows: list[TargetRow] = []
+    for row in table.rows:
+        target_row = converter.convert(row)
+        if target_row is not None:
+            rows.append(target_row)
+    return table, rows, converter.problems
+
+
+def import_targets(source, year: int, *, dry_run: bool = False, replace: bool = False,
+                   filename: str | None = None, sheet: str | None = None,
+                   limits: Limits | None = None) -> TargetsImport:
+    """Validate the whole file, then write it in one transaction; raise ExcelImportError
+    (every problem, nothing written) or BadFile (one message)."""
+    table, rows, problems = read_targets(source, filename=filename, sheet=sheet, limits=limits)
+    if problems:
+        problems += _writer_problems(year, rows)
+        raise ExcelImportError(problems, table.filename)
+    if not rows:
+        raise ExcelImportError([Problem(table.header_row, "三级指标", "表头下没有任何指标行")],
+                               table.filename)
+    findings, blocked = _review(rows, year)
+    if blocked:
+        raise ExcelImportError(
+            [Problem(f.source_row, "目标审核", f.message) for f in findings
+             if str(getattr(f.severity, "value", "")) == "error"], table.filename)
+    try:
+        result = apply_targets(year, rows, replace=replace, dry_run=dry_run)
+    except TargetsError as exc:
+        raise ExcelImportError(exc.problems, table.filename) from exc
+    return TargetsImport(result=result, rows=len(rows), sheet=table.sheet, findings=findings,
+                         missing_projects=_missing_projects(year, rows))
+
+
+class _Converter:
+    """One row of cells → a TargetRow, collecting every problem on the way."""
+
+    def __init__(self, table: Table, levels: LevelNames, units_by_name: dict[str, str]):
+        self.has_code = table.has("单位代码")
+        self.levels = levels
+        self.units_by_name = units_by_name
+        self.problems: list[Problem] = []
+        self._memo: dict[tuple, object] = {}
+
+    def memo(self, kind: str, raw, compute):
+        """Values repeat (a project's columns on each row, a few operators): read each once."""
+        key = (kind, raw)
+        try:
+            return self._memo[key]
+        except KeyError:
+            value = self._memo[key] = compute()
+            return value
+        except TypeError:  # unhashable (never for cell values)
+            return compute()
+
+    def problem(self, row: Row, column: str, message: str) -> None:
+        self.problems.append(Problem(row.number, column, message))
+
+    def convert(self, row: Row) -> TargetRow | None:
+        before = len(self.problems)
+        unit_code, unit_name = self.unit(row)
+        project = self.memo("project", row.get("项目名称"), lambda: clean_name(row.get("项目名称")))
+        if not project:
+            self.problem(row, "项目名称", "项目名称为空")
+        budget = self.number(row, "预算数", places=2, digits=14, required=True)
+        if budget is not None and budget < 0:
+            self.problem(row, "预算数", "预算数不能为负数")
+        goal = str(row.get("年度目标") or "").strip()
+        levels = (row.get("一级指标"), row.get("二级指标"))
+        level1, level2 = self.memo("levels", levels, lambda: self.levels.names(*levels))
+        for column, value in (("一级指标", level1), ("二级指标", level2)):
+            if not value:
+                self.problem(row, column, f"{column}为空")
+        name = clean_name(row.get("三级指标"))
+        if not name:
+            self.problem(row, "三级指标", "三级指标为空")
+        elif len(name) > NAME_MAX:
+            self.problem(row, "三级指标", f"三级指标超过 {NAME_MAX} 个字")
+        operator, value, grade, measure = self.target(row)
+        weight = self.number(row, "权重", places=2, digits=6, required=True)
+        direction = self.direction(row)
+        if len(self.problems) > before:
+            return None
+        return TargetRow(
+            unit_code=unit_code, unit_name=unit_name, project_name=project, budget=budget,
+            goal=goal, level1=level1, level2=level2, name=name, operator=operator,
+            target_value=value, target_grade=grade, unit=measure, weight=weight,
+            direction=direction, source_row=row.number,
+        )
+
+    def unit(self, row: Row) -> tuple[str, str]:
+        text = row.get("单位名称")
+        if self.has_code and row.get("单位代码") is not None:
+            split = split_unit(text)
+            return code_text(row.get("单位代码")), split[1] if split else clean_name(text)
+        split = self.memo("unit", text, lambda: split_unit(text))
+        if split is not None:
+            return split
+        known = self.units_by_name.get(match_key(text))
+        if known is not None:
+            return known, clean_name(text)
+        self.problem(row, "单位名称",
+                     f"“{clean_name(text)}”应写成“单位代码-单位名称”，如 342601-广元市社会保险事务中心"
+                     if text else "单位名称为空")
+        return "", ""
+
+    def number(self, row: Row, column: str, *, places: int, digits: int, required: bool):
+        value = row.get(column)
+        if value is None:
+            if required:
+                self.problem(row, column, f"{column}为空")
+            return None
+        try:
+            return self.memo(("number", places, digits), value,
+                             lambda: decimal_in(value, places=places, max_digits=digits))
+        except ValueError as exc:
+            self.problem(row, column, f"{column}{exc}")
+            return None
+
+    def target(self, row: Row):
+        raw_operator = row.get("指标性质")
+        operator = self.memo("operator", raw_operator, lambda: normalize_operator(raw_operator))
+        measure = self.memo("measure", row.get("度量单位"), lambda: clean_unit(row.get("度量单位")))
+        raw_value = (row.get("指标值"), measure)
+        parsed = self.memo("target", raw_value, lambda: parse_target(*raw_value))
+        if raw_operator is not None and operator is None:
+            self.problem(row, "指标性质",
+                         f"无法识别“{raw_operator}”（应为 ≥、＞、＝、＜、≤ 或 定性）")
+            return None, None, None, measure or ""
+        if operator is None:
+            operator = parsed.operator
+        if operator is None:
+            self.problem(row, "指标性质", "指标性质为空")
+            return None, None, None, measure or ""
+        if parsed.operator is not None and parsed.operator != operator:
+            self.problem(row, "指标值", f"指标值中的“{parsed.operator.value}”与指标性质"
+                                        f"“{operator.value}”不一致")
+        if not parsed.ok:
+            self.problem(row, "指标值", parsed.error)
+            return operator, None, None, measure or ""
+        if operator == Operator.QUALITATIVE:
+            if parsed.grade is None:
+                self.problem(row, "指标值", f"定性指标的指标值应为优/良/中/差，而不是“{row.get('指标值')}”")
+            return operator, None, parsed.grade, measure or ""
+        if parsed.grade is not None:
+            self.problem(row, "指标值", f"定量指标（{operator.value}）的指标值应为数字，而不是“{parsed.grade.value}”")
+            return operator, None, None, measure or ""
+        measure = measure or parsed.unit or ""
+        if len(measure) > MEASURE_MAX:
+            self.problem(row, "度量单位", f"度量单位超过 {MEASURE_MAX} 个字")
+        try:
+            value = decimal_in(parsed.number, places=4, max_digits=18)
+        except ValueError as exc:
+            self.problem(row, "指标值", f"指标值{exc}")
+            value = None
+        return operator, value, None, measure
+
+    def direction(self, row: Row):
+        raw = row.get("指标方向性")
+        direction = self.memo("direction", raw, lambda: normalize_direction(raw))
+        if direction is None:
+            self.problem(row, "指标方向性", f"无法识别“{raw}”（应为正向指标或反向指标）"
+                         if raw is not None else "指标方向性为空")
+        return direction
+
+
+def _units_by_name() -> dict[str, str]:
+    return {match_key(name): code for code, name in Unit.objects.values_list("code", "name")}
+
+
+def _writer_problems(year: int, rows: list[TargetRow]) -> list[Problem]:
+    """The writer's own checks (levels, duplicates, budgets) on the rows that did convert, so one
+    run reports every problem. The writer rolls its dry run back."""
+    if not rows:
+        return []
+    try:
+        apply_targets(year, rows, dry_run=True)
+    except TargetsError as exc:
+        return exc.problems
+    return []
+
+
+def _review(rows: list[TargetRow], year: int) -> tuple[list, bool]:
+    """performance.review's checks on the rows, when that module is installed."""
+    try:
+        service = importlib.import_module("performance.review.service")
+    except ImportError:
+        return [], False
+    review_import = getattr(service, "review_import", None)
+    if review_import is None:
+        return [], False
+    outcome = review_import(rows, year=year)
+    return list(outcome.findings), bool(getattr(outcome, "blocked", False))
+
+
+def _missing_projects(year: int, rows: list[TargetRow]) -> list[str]:
+    """Projects of the file's units and year that the file does not list."""
+    in_file = {(row.unit_code, row.project_name) for row in rows}
+    codes = {code for code, _ in in_file}
+    found = Project.objects.filter(Q(year=year) & Q(unit__code__in=codes)).values_list(
+        "unit__code", "name")
+    return sorted(f"{code} {name}" for code, name in found if (code, name) not in in_file)

@@ -1,0 +1,13 @@
+"""Celery tasks: each only fetches by id and calls a service."""
+
+from celery import shared_task
+
+from performance.models import ImportJob
+
+
+@shared_task
+def run_import_job(job_id: int) -> str:
+    from performance.excel.jobs import run_job
+
+    job = ImportJob.objects.get(pk=job_id)
+    return run_job(job).status
