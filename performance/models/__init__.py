@@ -1,0 +1,25 @@
+"""The performance app's models, one module per concern; import them from here."""
+
+from .imports import ImportJob, ImportKind, ImportStatus
+from .periods import PeriodKind, PeriodStatus, ReportingPeriod
+from .records import IndicatorRecord, ProjectRecord, WorkflowStatus
+from .reminders import Notice, ReminderAudience, ReminderLog, ReminderStatus
+from .review import FindingDecision, ProjectReview, TargetReviewResult
+from .targets import (
+    GRADES,
+    VALUE,
+    AnnualGoal,
+    Indicator,
+    IndicatorLevel1,
+    IndicatorLevel2,
+    IndicatorLevel2Manager,
+    format_decimal,
+)
+
+__all__ = [
+    "GRADES", "VALUE", "AnnualGoal", "FindingDecision", "ImportJob", "ImportKind",
+    "ImportStatus", "Indicator", "IndicatorLevel1", "IndicatorLevel2", "IndicatorLevel2Manager",
+    "IndicatorRecord", "Notice", "PeriodKind", "PeriodStatus", "ProjectRecord", "ProjectReview",
+    "ReminderAudience", "ReminderLog", "ReminderStatus", "ReportingPeriod", "TargetReviewResult",
+    "WorkflowStatus", "format_decimal",
+]
