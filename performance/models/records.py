@@ -6,7 +6,7 @@ from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from budget.models import MONEY, Project
-from performance.domain import Grade, Likelihood, choices
+from performance.domain import Grade, Light, Likelihood, choices
 
 from .periods import ReportingPeriod
 from .targets import VALUE, Indicator
@@ -42,6 +42,7 @@ class IndicatorRecord(models.Model):
     explanation = models.TextField("未完成原因及说明", blank=True)
     deduction = models.DecimalField("扣减分", max_digits=6, decimal_places=2, default=0)
     deduction_note = models.CharField("扣减说明", max_length=200, blank=True)
+    light = models.CharField("监控灯", max_length=10, choices=choices(Light), blank=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -53,7 +54,7 @@ class IndicatorRecord(models.Model):
     )
     version = models.PositiveIntegerField("版本", default=0)
 
-    history = HistoricalRecords(verbose_name="指标填报记录变更历史")
+    history = HistoricalRecords(verbose_name="指标填报记录变更历史", excluded_fields=["light"])
 
     class Meta:
         verbose_name = verbose_name_plural = "指标填报记录"
@@ -130,7 +131,24 @@ class ProjectRecord(models.Model):
     )
     version = models.PositiveIntegerField("版本", default=0)
 
-    history = HistoricalRecords(verbose_name="项目填报记录变更历史")
+    # A snapshot of what the scoring and monitoring services computed from this period's
+    # values, refreshed by performance.services.snapshot whenever they change, so that lists
+    # of thousands of projects filter and sort in SQL.
+    score_total = models.DecimalField("当前得分", max_digits=6, decimal_places=2, null=True, blank=True)
+    score_grade = models.CharField("等级", max_length=2, choices=choices(Grade), blank=True)
+    projected_total = models.DecimalField(
+        "预计全年得分", max_digits=6, decimal_places=2, null=True, blank=True
+    )
+    light = models.CharField("监控灯", max_length=10, choices=choices(Light), blank=True)
+    execution_light = models.CharField("执行灯", max_length=10, choices=choices(Light), blank=True)
+    indicators_missing = models.PositiveIntegerField("未填指标数", default=0)
+    computed_at = models.DateTimeField("计算时间", null=True, blank=True)
+
+    history = HistoricalRecords(
+        verbose_name="项目填报记录变更历史",
+        excluded_fields=["score_total", "score_grade", "projected_total", "light",
+                         "execution_light", "indicators_missing", "computed_at"],
+    )
 
     class Meta:
         verbose_name = verbose_name_plural = "项目填报记录"
