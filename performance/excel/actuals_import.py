@@ -17,12 +17,12 @@ from django.utils import timezone
 
 from budget.models import Unit
 from performance.models import IndicatorRecord, ProjectRecord, WorkflowStatus
+from performance.services.upsert import upsert
 
 from .actuals_rows import RECORD_COLUMNS, Matcher, RowReader
 from .errors import BadFile, ExcelImportError, Problem
 from .layouts import ACTUALS
 from .reader import Limits, read_table
-from .upsert import upsert
 
 UNIT_CHUNK = 500
 LOCKED_STATUSES = (WorkflowStatus.SUBMITTED, WorkflowStatus.APPROVED)

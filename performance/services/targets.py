@@ -15,8 +15,11 @@ from django.db import transaction
 from budget.models import Project, ProjectCategory, Unit
 from performance.domain import Operator, TargetRow
 from performance.models import AnnualGoal, Indicator, IndicatorLevel1, IndicatorLevel2
+from performance.services.upsert import upsert
 
-INDICATOR_FIELDS = (
+# The fields a 表13 row sets; source_row only says where the row was last read from, so a row
+# that merely moved in the file is not a change.
+COMPARED_FIELDS = (
     "level1_id",
     "level2_id",
     "operator",
@@ -26,7 +29,6 @@ INDICATOR_FIELDS = (
     "weight",
     "direction",
     "position",
-    "source_row",
 )
 BATCH = 2000
 
@@ -239,53 +241,48 @@ def _write_goals(projects, by_project) -> set[int]:
 
 
 def _write_indicators(projects, by_project, levels, result, replace):
-    existing: dict[int, dict[str, Indicator]] = defaultdict(dict)
-    for indicator in Indicator.objects.filter(project__in=projects.values()):
-        existing[indicator.project_id][indicator.name] = indicator
-    new, changed = [], []
+    # Existing indicators as plain tuples: model instances for 100,000 rows cost seconds.
+    existing: dict[int, dict[str, tuple]] = defaultdict(dict)
+    for row in Indicator.objects.filter(project__in=projects.values()).values_list(
+        "project_id", "name", "id", *COMPARED_FIELDS
+    ):
+        existing[row[0]][row[1]] = row[2:]
+    writes = []
     for key, project in projects.items():
         current = existing.get(project.id, {})
         for position, row in enumerate(by_project[key], start=1):
             level1_id, level2_id = levels[(row.level1, row.level2)]
-            values = {
-                "level1_id": level1_id,
-                "level2_id": level2_id,
-                "operator": row.operator.value,
-                "target_value": row.target_value,
-                "target_grade": row.target_grade.value if row.target_grade else "",
-                "unit": row.unit,
-                "weight": row.weight,
-                "direction": row.direction.value,
-                "position": position,
-                "source_row": row.source_row,
-            }
-            indicator = current.pop(row.name, None)
-            if indicator is None:
-                new.append(Indicator(project=project, name=row.name, **values))
-            elif _differs(indicator, values):
-                for name, value in values.items():
-                    setattr(indicator, name, value)
-                changed.append(indicator)
-            else:
+            values = (
+                level1_id,
+                level2_id,
+                row.operator.value,
+                row.target_value,
+                row.target_grade.value if row.target_grade else "",
+                row.unit,
+                row.weight,
+                row.direction.value,
+                position,
+            )
+            stored = current.pop(row.name, None)
+            if stored is not None and stored[1:] == values:
                 result.indicators_unchanged += 1
-        for indicator in current.values():
-            result.missing.append(f"{project.name} / {indicator.name}")
+                continue
+            if stored is None:
+                result.indicators_created += 1
+            else:
+                result.indicators_updated += 1
+            writes.append(
+                {"project_id": project.id, "name": row.name, "source_row": row.source_row,
+                 **dict(zip(COMPARED_FIELDS, values, strict=True))}
+            )
+        for name in current:
+            result.missing.append(f"{project.name} / {name}")
     if replace and result.missing:
-        leftover = [
-            i.id
-            for project in projects.values()
-            for i in existing.get(project.id, {}).values()
-        ]
+        leftover = [stored[0] for project in projects.values()
+                    for stored in existing.get(project.id, {}).values()]
         result.indicators_removed = Indicator.objects.filter(id__in=leftover).delete()[1].get(
             "performance.Indicator", 0
         )
-    Indicator.objects.bulk_create(new, batch_size=BATCH)
-    Indicator.objects.bulk_update(changed, INDICATOR_FIELDS, batch_size=BATCH)
-    result.indicators_created, result.indicators_updated = len(new), len(changed)
-
-
-def _differs(indicator: Indicator, values: dict) -> bool:
-    # source_row only says where the row was last read from; a moved row is not a change.
-    return any(
-        getattr(indicator, name) != value for name, value in values.items() if name != "source_row"
-    )
+    # One INSERT … ON CONFLICT per batch creates new rows and updates changed ones in place
+    # (their id, and so the values entered against them, stay).
+    upsert(Indicator, writes, unique=["project", "name"], update=[*COMPARED_FIELDS, "source_row"])
