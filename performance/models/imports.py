@@ -1,8 +1,9 @@
 """Excel imports started in the web, run now or by a Celery task."""
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
+
+from budget.fields import user_stamp
 
 from .periods import ReportingPeriod
 
@@ -44,10 +45,7 @@ class ImportJob(models.Model):
     summary = models.TextField("结果", blank=True)
     notes = models.JSONField("提示", default=list, blank=True,
                              help_text="文件中缺少的指标、目标审核发现等")
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="导入人", on_delete=models.SET_NULL, null=True,
-        blank=True, related_name="+",
-    )
+    created_by = user_stamp("导入人")
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     started_at = models.DateTimeField("开始时间", null=True, blank=True)
     finished_at = models.DateTimeField("完成时间", null=True, blank=True)

@@ -1,8 +1,9 @@
 """Reporting periods: in-year monitoring and year-end self-evaluation."""
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
+
+from budget.fields import user_stamp
 
 
 class PeriodKind(models.TextChoices):
@@ -28,14 +29,7 @@ class ReportingPeriod(models.Model):
         "状态", max_length=10, choices=PeriodStatus.choices, default=PeriodStatus.OPEN
     )
     locked_at = models.DateTimeField("锁定时间", null=True, blank=True)
-    locked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="锁定人",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    locked_by = user_stamp("锁定人")
 
     class Meta:
         verbose_name = verbose_name_plural = "填报期间"

@@ -1,10 +1,10 @@
 """What units report for each indicator and project in a period."""
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
+from budget.fields import user_stamp
 from budget.models import MONEY, Project
 from performance.domain import Grade, Light, Likelihood, choices
 
@@ -44,14 +44,7 @@ class IndicatorRecord(models.Model):
     deduction_note = models.CharField("扣减说明", max_length=200, blank=True)
     light = models.CharField("监控灯", max_length=10, choices=choices(Light), blank=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="更新人",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    updated_by = user_stamp("更新人")
     version = models.PositiveIntegerField("版本", default=0)
 
     history = HistoricalRecords(verbose_name="指标填报记录变更历史", excluded_fields=["light"])
@@ -102,33 +95,12 @@ class ProjectRecord(models.Model):
     )
     status_changed_at = models.DateTimeField("状态变更时间", null=True, blank=True)
     submitted_at = models.DateTimeField("提交时间", null=True, blank=True)
-    submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="提交人",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    submitted_by = user_stamp("提交人")
     reviewed_at = models.DateTimeField("审核时间", null=True, blank=True)
-    reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="审核人",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    reviewed_by = user_stamp("审核人")
     return_reason = models.TextField("退回原因", blank=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="更新人",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    updated_by = user_stamp("更新人")
     version = models.PositiveIntegerField("版本", default=0)
 
     # A snapshot of what the scoring and monitoring services computed from this period's

@@ -1,9 +1,9 @@
 """Target review (绩效目标审核): accepted findings and the finance bureau's conclusions."""
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from budget.fields import user_stamp
 from budget.models import Project
 
 from .targets import Indicator
@@ -41,14 +41,7 @@ class FindingDecision(models.Model):
     )
     message = models.TextField("审核问题（接受时）", blank=True)
     note = models.TextField("接受说明")
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="决定人",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    decided_by = user_stamp("决定人")
     decided_at = models.DateTimeField("决定时间", auto_now=True)
 
     class Meta:
@@ -85,14 +78,7 @@ class ProjectReview(models.Model):
     )
     result = models.CharField("审核结果", max_length=20, choices=TargetReviewResult.choices)
     note = models.TextField("审核意见", blank=True)
-    reviewer = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="审核人",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    reviewer = user_stamp("审核人")
     reviewed_at = models.DateTimeField("审核时间", auto_now=True)
 
     class Meta:
