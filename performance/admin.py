@@ -5,6 +5,7 @@ from import_export.admin import ExportMixin
 from budget.models import Project
 
 from .excel.admin import ExcelImportAdminMixin, ImportJobAdmin
+from .excel.document_admin import DocumentImportAdminMixin
 from .excel.resources import IndicatorRecordResource, Table13Resource
 from .models import (
     AnnualGoal,
@@ -96,7 +97,8 @@ class ProjectAdmin(admin.ModelAdmin):
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(ExcelImportAdminMixin, ExportMixin, admin.ModelAdmin):
+class IndicatorAdmin(DocumentImportAdminMixin, ExcelImportAdminMixin, ExportMixin,
+                     admin.ModelAdmin):
     excel_import_kind = ImportKind.TARGETS
     resource_classes = [Table13Resource]
     list_display = ["name", "project", "unit_code", "level1", "level2", "operator",

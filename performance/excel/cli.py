@@ -31,3 +31,19 @@ def finding_text(finding) -> str:
     project = getattr(finding, "project_name", "")
     where = f"{project}：" if project else ""
     return f"{row}[{severity or '审核'}] {where}{getattr(finding, 'message', finding)}"
+
+
+def report_targets(command, outcome, *, dry_run: bool) -> None:
+    """After a 表13 import (TargetsImport, or DocumentImport's .targets): the indicators and
+    projects the file lacks, the review's findings, and what was done."""
+    result = outcome.result
+    listing(command, "文件中没有、数据库中" + ("已删除" if result.indicators_removed else "保留")
+            + "的指标", result.missing)
+    listing(command, "文件中没有、数据库中保留的项目", outcome.missing_projects)
+    listing(command, "目标审核发现", [finding_text(f) for f in outcome.findings])
+    if dry_run:
+        command.stdout.write(command.style.WARNING("试运行：未写入任何数据。"))
+    elif not result.changed:
+        command.stdout.write(command.style.SUCCESS("与数据库一致，没有变化。"))
+    else:
+        command.stdout.write(command.style.SUCCESS("导入完成。"))

@@ -4,15 +4,16 @@ and as `import_targets` reads it back."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from itertools import groupby
 
 from openpyxl import Workbook
 
-from performance.domain import Operator
+from performance.domain import Operator, TargetRow
 from performance.models import Indicator
 
 from .layouts import TABLE13_HEADERS
-from .sheets import CENTER, FONT, WRAP, SheetWriter, new_workbook, number
+from .sheets import CENTER, FONT, INPUT_FILL, WRAP, SheetWriter, new_workbook, number
 
 WIDTHS = [24, 28, 10, 40, 11, 14, 30, 8, 10, 10, 8, 11]
 PROJECT_COLUMNS = 4  # 单位名称, 项目名称, 预算数, 年度目标
@@ -31,12 +32,7 @@ def targets_workbook(year: int, unit_code: str | None = None) -> Workbook:
     )
     if unit_code:
         indicators = indicators.filter(project__unit__code=unit_code)
-    workbook = new_workbook()
-    sheet = SheetWriter(workbook, "表13", WIDTHS)
-    sheet.title("表 13", font=FONT, merge=False)
-    sheet.title(f"部门预算项目绩效目标表（{year} 年度）")
-    sheet.note("金额单位：万元")
-    sheet.header(TABLE13_HEADERS)
+    workbook, sheet = _table13_sheet(year)
     rows = indicators.iterator(chunk_size=CHUNK)
     for _, project_rows in groupby(rows, key=lambda r: r[0]):
         first_row = None
@@ -45,14 +41,62 @@ def targets_workbook(year: int, unit_code: str | None = None) -> Workbook:
              grade, measure, weight, direction) = row
             head = [f"{code}-{unit_name}", project, number(budget), goal or ""] if index == 0 \
                 else [None] * PROJECT_COLUMNS
-            cells = [sheet.cell(v, fmt="0.00" if i == 2 and v is not None else None,
-                                align=CENTER if i == 2 else WRAP)
-                     for i, v in enumerate(head)]
             target_value = grade if operator == Operator.QUALITATIVE else number(target)
-            cells += [sheet.cell(v) for v in (level1, level2, name, operator, target_value,
-                                              measure, number(weight), direction)]
-            current = sheet.append(cells)
+            current = _append_row(sheet, head, [level1, level2, name, operator, target_value,
+                                                measure, number(weight), direction])
             first_row = first_row or current
         for column in range(1, PROJECT_COLUMNS + 1):
             sheet.merge(first_row, current, column)
     return workbook
+
+
+def target_rows_workbook(rows: Iterable[TargetRow], year: int, *,
+                         mark_missing: bool = False) -> Workbook:
+    """表13 of these rows (consecutive rows of one unit and project make one project), in the
+    layout of `targets_workbook`. With `mark_missing`, rows may hold None where a value is
+    unknown (the drafts of performance.document.rows): such cells stay empty, filled yellow."""
+    workbook, sheet = _table13_sheet(year)
+    for _, project_rows in groupby(rows, key=lambda r: (r.unit_code, r.project_name)):
+        first_row = None
+        for index, r in enumerate(project_rows):
+            unit = f"{r.unit_code}-{r.unit_name}" if r.unit_code else r.unit_name
+            head = [unit, r.project_name, number(r.budget), r.goal] if index == 0 \
+                else [None] * PROJECT_COLUMNS
+            qualitative = r.operator == Operator.QUALITATIVE
+            target = (r.target_grade.value if r.target_grade else None) if qualitative \
+                else number(r.target_value)
+            current = _append_row(
+                sheet, head,
+                [r.level1, r.level2, r.name, _text(r.operator), target, r.unit,
+                 number(r.weight), _text(r.direction)],
+                missing=mark_missing and index == 0, missing_body=mark_missing)
+            first_row = first_row or current
+        for column in range(1, PROJECT_COLUMNS + 1):
+            sheet.merge(first_row, current, column)
+    return workbook
+
+
+def _table13_sheet(year: int) -> tuple[Workbook, SheetWriter]:
+    workbook = new_workbook()
+    sheet = SheetWriter(workbook, "表13", WIDTHS)
+    sheet.title("表 13", font=FONT, merge=False)
+    sheet.title(f"部门预算项目绩效目标表（{year} 年度）")
+    sheet.note("金额单位：万元")
+    sheet.header(TABLE13_HEADERS)
+    return workbook, sheet
+
+
+def _append_row(sheet: SheetWriter, head: list, body: list, *, missing: bool = False,
+                missing_body: bool = False) -> int:
+    """One indicator row: the 4 project cells (None below a project's first row), then 8."""
+    cells = [sheet.cell(v, fmt="0.00" if i == 2 and v is not None else None,
+                        align=CENTER if i == 2 else WRAP,
+                        fill=INPUT_FILL if missing and v is None else None)
+             for i, v in enumerate(head)]
+    cells += [sheet.cell(v, fill=INPUT_FILL if missing_body and v is None else None)
+              for v in body]
+    return sheet.append(cells)
+
+
+def _text(value) -> str | None:
+    return None if value is None else str(getattr(value, "value", value))
