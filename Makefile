@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check -q
 
-.PHONY: demo test test-sqlite test-postgres lint install install-dev bench clean
+.PHONY: demo test test-sqlite test-postgres lint install install-dev bench clean browser-deps
 
 $(PY):
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -34,12 +34,18 @@ lint: install-dev
 	$(VENV)/bin/ruff check .
 	$(PY) manage.py makemigrations --check --dry-run
 
-test-sqlite: install-dev
-	env -u DATABASE_URL .ci/pytest.sh SQLite -q
+# The real-browser tests drive Debian's chromium (installed with fonts-noto-cjk when missing).
+browser-deps:
+	.ci/services.sh chromium
 
-test-postgres: install-dev
-	@url=$$(.ci/services.sh postgres | tail -n 1) && \
-	  DATABASE_URL=$$url .ci/pytest.sh PostgreSQL -q
+# Redis for the Celery integration test: started here, so that test fails (never skips) in CI.
+test-sqlite: install-dev browser-deps
+	@redis=$$(.ci/services.sh redis) && \
+	  env -u DATABASE_URL REDIS_URL=$$redis .ci/pytest.sh SQLite -q
+
+test-postgres: install-dev browser-deps
+	@url=$$(.ci/services.sh postgres | tail -n 1) && redis=$$(.ci/services.sh redis) && \
+	  DATABASE_URL=$$url REDIS_URL=$$redis .ci/pytest.sh PostgreSQL -q
 
 bench: install-dev
 	@for f in bench/*.py; do echo "== $$f"; $(PY) $$f || exit 1; done

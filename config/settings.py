@@ -97,6 +97,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "performance.reminders.context_processors.notices",
             ],
         },
     },
@@ -141,7 +142,9 @@ STORAGES = {
     },
 }
 
-LOGIN_URL = "admin:login"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "entry:home"
+LOGOUT_REDIRECT_URL = "login"
 
 # E-mail: console in development; any Django backend by environment in production.
 EMAIL_BACKEND = env(
@@ -169,6 +172,32 @@ CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 30 * 60)
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 25 * 60)
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Task modules outside an app's tasks.py (autodiscovery only finds those).
+CELERY_IMPORTS = ["performance.entry.tasks"]
+# The schedule lives here, in code (django-celery-beat is not installed): `celery -A config beat`.
+CELERY_BEAT_SCHEDULE = {
+    "reminders-scan-hourly": {
+        "task": "performance.reminders.tasks.scan_reminders",
+        "schedule": 60 * 60,
+    },
+}
+
+# Deadline reminders (performance/reminders/steps.py has the defaults and their meaning):
+# filler steps in days before the deadline, on the day, every N days while overdue (at most M);
+# reviewers after K days without review; finance gets a daily overdue summary. SITE_URL makes
+# the links in e-mails absolute.
+REMINDERS = {
+    "before_days": [7, 3, 1],
+    "on_due_day": True,
+    "overdue_every_days": 2,
+    "overdue_max": 5,
+    "review_after_days": 3,
+    "finance_summary": True,
+    "retry_max_attempts": 5,
+    "retry_backoff_minutes": 60,
+    "quiet_hours": [22, 8],
+}
+SITE_URL = env("SITE_URL", "http://127.0.0.1:8000")
 
 # The scoring policy: None means the defaults of domain.md; a deployment may give a mapping
 # of the numbers it changes, e.g. SCORING_POLICY = {"negative_convention": "ratio"}.

@@ -7,7 +7,8 @@
 from django.db.models import QuerySet
 from django.http import Http404
 
-from budget.models import Membership, Role, Unit
+from budget.models import Membership, Project, Role, Unit
+from performance.models import ImportJob
 
 
 def is_finance_reviewer(user) -> bool:
@@ -42,3 +43,99 @@ def get_unit_for_user(user, unit_code: str) -> Unit:
     if not allowed.exists():
         raise Http404("未找到该单位")
     return unit
+
+
+def require_finance_reviewer(user) -> None:
+    """Http404 unless `user` sees every unit (the finance overview and its charts)."""
+    if not is_finance_reviewer(user):
+        raise Http404("未找到该页面")
+
+
+# -- projects and their records: what this user may do --------------------------------------------
+
+
+def user_roles(user) -> frozenset[tuple[int | None, str]]:
+    """(unit id, role) of every membership of `user`, read once per user object (request)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return frozenset()
+    cached = getattr(user, "_jxt_roles", None)
+    if cached is None:
+        cached = frozenset(Membership.objects.filter(user=user).values_list("unit_id", "role"))
+        user._jxt_roles = cached
+    return cached
+
+
+def sees_all_units(user) -> bool:
+    """is_finance_reviewer, from the memberships read once per request."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return user.is_superuser or any(role == Role.FINANCE_REVIEWER for _, role in user_roles(user))
+
+
+class ProjectRights:
+    """What `user` may do with the values and the workflow of one project.
+
+    fill: a 填报人 of the project's unit (enters values, saves drafts, submits);
+    review: a 单位审核人 of that unit, or finance (approves, returns);
+    finance: sees every unit and reviews, never enters a unit's values."""
+
+    __slots__ = ("fill", "finance", "review")
+
+    def __init__(self, user, unit_id: int):
+        roles = user_roles(user)
+        self.finance = sees_all_units(user)
+        self.fill = (unit_id, Role.FILLER) in roles
+        self.review = self.finance or (unit_id, Role.UNIT_REVIEWER) in roles
+
+    @property
+    def role_label(self) -> str:
+        labels = [label for on, label in ((self.fill, Role.FILLER.label),
+                                          (self.review and not self.finance,
+                                           Role.UNIT_REVIEWER.label),
+                                          (self.finance, Role.FINANCE_REVIEWER.label)) if on]
+        return "、".join(labels) or "查看"
+
+
+def get_project_for_user(user, project_id) -> Project:
+    """The project (with its unit and 年度目标) if `user` may see it; Http404 otherwise."""
+    if not sees_all_units(user) and not user_roles(user):
+        raise Http404("未找到该项目")
+    project = (Project.objects.select_related("unit", "goal").filter(pk=project_id).first()
+               if str(project_id).isdigit() else None)
+    if project is None:
+        raise Http404("未找到该项目")
+    if not sees_all_units(user) and not any(unit_id == project.unit_id
+                                            for unit_id, _ in user_roles(user)):
+        raise Http404("未找到该项目")
+    return project
+
+
+def project_rights(user, project) -> ProjectRights:
+    return ProjectRights(user, project.unit_id)
+
+
+def fill_units(user) -> QuerySet[Unit]:
+    """The units whose values `user` enters (填报人): the only ones an upload may write."""
+    ids = [unit_id for unit_id, role in user_roles(user) if role == Role.FILLER]
+    return Unit.objects.filter(id__in=ids).order_by("code")
+
+
+def get_fill_unit_for_user(user, unit_code: str) -> Unit:
+    """A unit `user` fills in for; Http404 for any other (also for finance staff)."""
+    unit = fill_units(user).filter(code=unit_code).first()
+    if unit is None:
+        raise Http404("未找到该单位")
+    return unit
+
+
+def get_import_job_for_user(user, job_id) -> ImportJob:
+    """An upload the user started (finance staff see every one); Http404 otherwise."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        raise Http404("未找到该导入任务")
+    jobs = ImportJob.objects.select_related("period", "created_by")
+    if not sees_all_units(user):
+        jobs = jobs.filter(created_by=user)
+    job = jobs.filter(pk=job_id).first()
+    if job is None:
+        raise Http404("未找到该导入任务")
+    return job

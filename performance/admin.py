@@ -20,6 +20,7 @@ from .models import (
     ProjectReview,
     ReportingPeriod,
 )
+from .reminders import admin as reminders_admin  # noqa: F401 (registers ReminderLog, Notice)
 from .review.admin_actions import run_target_review
 
 

@@ -3,6 +3,7 @@
 from celery import shared_task
 
 from performance.models import ImportJob
+from performance.reminders.tasks import scan_reminders, send_reminder  # noqa: F401 (registers them)
 
 
 @shared_task

@@ -116,3 +116,50 @@ class ProjectRecordFactory(factory.django.DjangoModelFactory):
 
     project = factory.SubFactory(ProjectFactory)
     period = factory.SubFactory(PeriodFactory)
+
+
+class MonitoringPeriodFactory(PeriodFactory):
+    """A 1–7 月 in-year monitoring period (双监控)."""
+
+    code = "2025-07"
+    name = "2025 年 1–7 月绩效运行监控"
+    kind = PeriodKind.MONITORING
+    cutoff_month = 7
+    deadline = datetime.date(2025, 8, 15)
+
+
+class NoticeFactory(factory.django.DjangoModelFactory):
+    """An in-app notice (performance.reminders)."""
+
+    class Meta:
+        model = "performance.Notice"
+
+    recipient = factory.SubFactory(UserFactory)
+    subject = factory.Sequence(lambda n: f"【绩效通】测试通知{n}")
+    body = "测试单位：1 个项目未提交"
+    url = ""
+
+
+class AnnualGoalFactory(factory.django.DjangoModelFactory):
+    """年度目标 of a project (the project page shows it)."""
+
+    class Meta:
+        model = "performance.AnnualGoal"
+
+    project = factory.SubFactory(ProjectFactory)
+    text = "完成年度工作任务，保障业务正常运行。"
+
+
+class ImportJobFactory(factory.django.DjangoModelFactory):
+    """An actuals upload (ImportJob) of one user, restricted to the given unit codes."""
+
+    class Meta:
+        model = "performance.ImportJob"
+
+    file = factory.django.FileField(filename="actuals.xlsx", data=b"not read")
+    original_name = "actuals.xlsx"
+    kind = "actuals"
+    period = factory.SubFactory(PeriodFactory)
+    created_by = factory.SubFactory(UserFactory)
+    unit_codes = factory.LazyFunction(list)
+    dry_run = False

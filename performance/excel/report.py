@@ -1,5 +1,6 @@
 """The 自评表/监控表 of one unit and period: as a report (scores from the scoring service,
-预算执行情况 (10 分), totals) or as a fill-in template (key columns locked, drop-downs for
+预算执行情况 (10 分), totals; for a 监控表 also the monitoring lights and the projected year-end
+score, computed live by performance.services.snapshot) or as a fill-in template (key columns locked, drop-downs for
 grades, likelihood and deviation reasons) whose filled copy `import_actuals` reads back."""
 
 from __future__ import annotations
@@ -8,17 +9,22 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from openpyxl import Workbook
+from openpyxl.styles import PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from budget.models import Project
-from performance.domain import DeviationReason, Grade, Likelihood, Operator
+from performance.domain import DeviationReason, Grade, Light, Likelihood, Operator
 from performance.models import Indicator, IndicatorRecord, ProjectRecord, format_decimal
 from performance.services.scoring import score_period
+from performance.services.snapshot import lights_for_period
 
 from .sheets import CENTER, INPUT_FILL, SheetWriter, new_workbook, number
 
 PERCENT = "0.00%"
+LIGHT_FILLS = {Light.RED: "F4B6B6", Light.YELLOW: "FFE699", Light.GREEN: "C6E0B4",
+               Light.BLUE: "BDD7EE"}
+LIGHT_COLUMNS = ("监控灯", "执行灯", "项目监控灯")
 
 
 @dataclass(frozen=True)
@@ -35,25 +41,33 @@ class Block:
     record: ProjectRecord | None
     indicators: list[tuple[Indicator, IndicatorRecord | None]] = field(default_factory=list)
     result: object = None  # performance.services.scoring.ProjectResult
+    lights: object = None  # performance.services.snapshot.ProjectLights (监控表 report)
 
 
 def columns(monitoring: bool, template: bool) -> list[Col]:
     cols = [Col("单位名称", 22, True), Col("项目名称", 26, True), Col("预算数", 10, True),
             Col("年度目标", 30, True), Col("预算执行数", 11, True, "number"),
             Col("执行率偏低原因", 20, True, "text")]
+    lights = monitoring and not template
     if not template:
         cols += [Col("预算执行率", 10, True), Col("预算执行得分（10分）", 10, True)]
+    if lights:
+        cols.append(Col("执行灯", 7, True))
     cols += [Col("一级指标", 10), Col("二级指标", 12), Col("三级指标", 28), Col("指标性质", 8),
              Col("指标值", 9), Col("度量单位", 9), Col("权重", 7), Col("指标方向性", 10),
              Col("当前完成值" if monitoring else "全年实际完成值", 12, entry="measure")]
     if monitoring:
         cols += [Col("全年预计完成值", 12, entry="measure"), Col("完成可能性", 11, entry="likelihood"),
                  Col("偏差原因", 14, entry="reasons"), Col("纠偏措施", 24, entry="text")]
+    if lights:
+        cols.append(Col("监控灯", 7))
     if not template:
         cols.append(Col("得分", 8))
     cols.append(Col("偏差原因说明" if monitoring else "未完成原因", 30, entry="text"))
     if not template:
         cols += [Col("指标得分", 9, True), Col("项目总分", 9, True), Col("评价等级", 8, True)]
+    if lights:
+        cols += [Col("预计全年得分", 9, True), Col("项目监控灯", 8, True)]
     return cols
 
 
@@ -84,6 +98,12 @@ def report_workbook(period, unit, *, template: bool = False) -> Workbook:
     return workbook
 
 
+def report_blocks(period, unit) -> list[Block]:
+    """The report's projects with their indicators, records, scores and (监控表) lights: what
+    the printable page shows too."""
+    return _blocks(period, unit, scored=True)
+
+
 def _blocks(period, unit, *, scored: bool) -> list[Block]:
     projects = list(Project.objects.filter(unit=unit, year=period.year)
                     .select_related("unit", "goal").order_by("id"))
@@ -99,6 +119,9 @@ def _blocks(period, unit, *, scored: bool) -> list[Block]:
     if scored:
         for result in score_period(period, unit):
             blocks[result.project_id].result = result
+    if scored and period.is_monitoring:
+        for project_id, lights in lights_for_period(period, projects).items():
+            blocks[project_id].lights = lights
     return [b for b in blocks.values() if b.indicators]
 
 
@@ -128,6 +151,11 @@ def _write_block(sheet: SheetWriter, cols, block: Block, template: bool, validat
             "预算执行率": execution.rate_display, "预算执行得分（10分）": execution.score,
             "指标得分": result.score.indicator_total, "项目总分": result.score.total,
             "评价等级": result.score.grade.value})
+    lights = block.lights
+    if lights is not None:
+        project_values.update({
+            "执行灯": lights.execution_light, "项目监控灯": lights.light,
+            "预计全年得分": lights.projected_total})
     first = None
     for index, (indicator, rec) in enumerate(block.indicators):
         qualitative = indicator.operator == Operator.QUALITATIVE
@@ -146,6 +174,7 @@ def _write_block(sheet: SheetWriter, cols, block: Block, template: bool, validat
             "纠偏措施": rec.corrective_measures if rec else "",
             "得分": score.score if score else None,
             "未完成原因": rec.explanation if rec else "",
+            "监控灯": lights.indicators.get(indicator.id) if lights is not None else None,
         }
         values["全年实际完成值"] = values["当前完成值"]
         values["偏差原因说明"] = values["未完成原因"]
@@ -155,10 +184,14 @@ def _write_block(sheet: SheetWriter, cols, block: Block, template: bool, validat
                 value = project_values.get(col.header) if index == 0 else None
             else:
                 value = values.get(col.header)
+            fill = INPUT_FILL if template and col.entry else None
+            if col.header in LIGHT_COLUMNS and value is not None:
+                fill = PatternFill("solid", fgColor=LIGHT_FILLS[value])
+                value = value.label
             editable = template and bool(col.entry)
             fmt = PERCENT if col.header == "预算执行率" else (
                 "@" if editable and col.entry == "measure" and not qualitative else None)
-            cells.append(sheet.cell(value, unlocked=editable, fill=INPUT_FILL if editable else None,
+            cells.append(sheet.cell(value, unlocked=editable, fill=fill,
                                     fmt=fmt, align=CENTER if col.project and index else None))
         row = sheet.append(cells)
         first = first or row

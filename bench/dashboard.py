@@ -1,0 +1,87 @@
+"""Benchmark: the monitoring dashboards for 400 units / 6,000 projects / 100,000 indicators.
+
+    .venv/bin/python bench/dashboard.py [--keep] [--requests 60] [--seconds 180]
+
+bench/pages.py measures the finance overview with the other pages; this one adds the charts'
+JSON endpoints, a unit's dashboard, and the overview *cold*. It uses pages.py's data (the same
+SQLite file under bench/out/, or BENCH_DATABASE_URL), server (gunicorn, 2 workers, 127.0.0.1)
+and method (interleaved rounds, median against the bare one-query floor view; goal ≤ 4×).
+
+The overview's aggregates are cached per snapshot version (performance.services
+.dashboard_cache), so a cold request is timed right after a refresh of one project, which
+changes the version.
+"""
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import pages  # noqa: E402
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--keep", action="store_true", help="reuse the data of a previous run")
+    parser.add_argument("--requests", type=int, default=60, help="timed requests per page")
+    parser.add_argument("--seconds", type=float, default=180, help="stop the rounds after this")
+    args = parser.parse_args()
+    label = pages.setup_django(args.keep)
+
+    from django.contrib.auth.models import User
+
+    from budget.models import Membership, Project, Role
+    from performance.models import PeriodKind, ReportingPeriod
+    from performance.services.snapshot import refresh_snapshots
+
+    period, _ = ReportingPeriod.objects.get_or_create(
+        code="2099-07", defaults={"year": 2099, "name": "2099 年 1–7 月绩效运行监控（基准）",
+                                  "cutoff_month": 7, "kind": PeriodKind.MONITORING})
+    if not Project.objects.filter(year=period.year).exists():
+        start = time.perf_counter()
+        pages.generate(period)
+        print(f"generated in {time.perf_counter() - start:.1f} s")
+    start = time.perf_counter()
+    refreshed = refresh_snapshots(period)
+    print(f"refresh_snapshots (whole period): {refreshed:,} projects in "
+          f"{time.perf_counter() - start:.2f} s")
+    finance, _ = User.objects.get_or_create(username="bench-finance")
+    Membership.objects.get_or_create(user=finance, unit=None, role=Role.FINANCE_REVIEWER)
+    cookie = pages.cookie_for(finance)
+    unit = Project.objects.filter(year=period.year).order_by("id").first().unit
+
+    q = f"?period={period.code}"
+    urls = {
+        "floor: bare one-query view": ("/bench/floor/", ""),
+        "finance overview (400 units)": (f"/dashboard/{q}", cookie),
+        "execution.json (400 units)": (f"/dashboard/api/execution.json{q}", cookie),
+        "grades.json (6,000 projects)": (f"/dashboard/api/grades.json{q}", cookie),
+        "heatmap.json (400 units × 一级指标)": (f"/dashboard/api/heatmap.json{q}", cookie),
+        "unit dashboard (15 projects, live)": (f"/dashboard/units/{unit.code}/{q}", cookie),
+        "unit heatmap.json (live)": (f"/dashboard/api/heatmap.json{q}&unit={unit.code}", cookie),
+    }
+    port = pages.free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = pages.serve(port)
+    try:
+        timings = pages.measure(base, urls, args.requests, args.seconds)
+        one = [Project.objects.filter(year=period.year).values_list("id", flat=True).first()]
+        cold = []
+        for _ in range(max(5, args.requests // 6)):
+            refresh_snapshots(period, one)  # a new snapshot version: the cache misses
+            cold.append(pages.fetch(base + urls["finance overview (400 units)"][0], cookie))
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    pages.report(timings, label)
+    floor = statistics.median(timings["floor: bare one-query view"])
+    median = statistics.median(cold)
+    print(f"finance overview, cold (right after a refresh): median {median * 1000:.1f} ms, "
+          f"{median / floor:.1f} × floor ({len(cold)} requests)")
+
+
+if __name__ == "__main__":
+    main()

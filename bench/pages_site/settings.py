@@ -1,0 +1,5 @@
+"""The product's settings, with the bench's URLconf."""
+
+from config.settings import *  # noqa: F403
+
+ROOT_URLCONF = "bench.pages_site.urls"

@@ -1,0 +1,89 @@
+"""A unit's 监控表 / 自评表 for a period: the Excel workbook in the published layout, and a
+printable HTML page (A4 landscape). Both read the same blocks as performance.excel.report."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_GET
+
+from performance.access import get_unit_for_user
+from performance.domain import Operator
+from performance.excel.report import report_blocks, report_workbook
+from performance.excel.sheets import to_bytes
+from performance.models import format_decimal
+
+from .common import pick_period
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _unit_and_period(request, unit_code):
+    unit = get_unit_for_user(request.user, unit_code)
+    _, period = pick_period(request)
+    if period is None:
+        raise Http404("没有填报期间")
+    return unit, period
+
+
+def _kind(period) -> str:
+    return "监控表" if period.is_monitoring else "自评表"
+
+
+@require_GET
+@login_required
+def report_xlsx(request, unit_code):
+    unit, period = _unit_and_period(request, unit_code)
+    content = to_bytes(report_workbook(period, unit))
+    response = HttpResponse(content, content_type=XLSX)
+    name = f"{_kind(period)}-{unit.code}-{period.code}.xlsx"
+    response["Content-Disposition"] = content_disposition_header(True, name)
+    return response
+
+
+def _value(indicator, value, grade) -> str:
+    if indicator.operator == Operator.QUALITATIVE:
+        return grade or ""
+    return format_decimal(value)
+
+
+def print_rows(blocks) -> list[dict]:
+    """The blocks as the printable table reads them: one dict per project, its indicator rows."""
+    projects = []
+    for block in blocks:
+        result, lights = block.result, block.lights
+        scores = {s.key: s for s in result.score.indicator_scores} if result else {}
+        rows = []
+        for indicator, rec in block.indicators:
+            score = scores.get(str(indicator.id))
+            rows.append({
+                "indicator": indicator,
+                "target": indicator.target_display,
+                "actual": _value(indicator, rec and rec.actual_value, rec and rec.actual_grade),
+                "expected": _value(indicator, rec and rec.expected_value,
+                                   rec and rec.expected_grade),
+                "record": rec,
+                "reasons": "、".join(rec.deviation_reasons) if rec else "",
+                "score": score.score if score else None,
+                "light": lights.indicators.get(indicator.id) if lights else None,
+            })
+        execution = result.score.execution if result else None
+        projects.append({
+            "project": block.project, "record": block.record, "rows": rows,
+            "goal": getattr(getattr(block.project, "goal", None), "text", ""),
+            "execution": execution, "score": result.score if result else None,
+            "lights": lights,
+        })
+    return projects
+
+
+@require_GET
+@login_required
+def report_print(request, unit_code):
+    unit, period = _unit_and_period(request, unit_code)
+    return render(request, "dashboard/report_print.html", {
+        "unit": unit, "period": period, "kind": _kind(period),
+        "projects": print_rows(report_blocks(period, unit)),
+    })

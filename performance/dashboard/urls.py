@@ -1,0 +1,16 @@
+from django.urls import path
+
+from . import api, reports, views
+
+app_name = "dashboard"
+
+urlpatterns = [
+    path("", views.overview, name="overview"),
+    path("refresh/", views.refresh, name="refresh"),
+    path("units/<str:unit_code>/", views.unit, name="unit"),
+    path("units/<str:unit_code>/report.xlsx", reports.report_xlsx, name="report_xlsx"),
+    path("units/<str:unit_code>/print/", reports.report_print, name="report_print"),
+    path("api/execution.json", api.execution, name="api_execution"),
+    path("api/grades.json", api.grades, name="api_grades"),
+    path("api/heatmap.json", api.heatmap, name="api_heatmap"),
+]

@@ -1,0 +1,61 @@
+"""The filters of the project list (django-filter), applied in SQL to the annotated rows of
+performance.services.listing."""
+
+import django_filters
+from django.db.models import Q
+
+from budget.models import ProjectCategory
+from performance.domain import Light, choices
+from performance.models import WorkflowStatus
+
+from .widgets import Select, TextInput
+
+SELECT = {"class": "form-select form-select-sm"}
+NO_LIGHT = "none"
+
+
+class ProjectFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label="搜索", method="search",
+        widget=TextInput(attrs={"class": "form-control form-control-sm",
+                                      "placeholder": "项目、单位名称或代码", "type": "search"}))
+    # choices from one values_list query (400 units as tuples, not model instances)
+    unit = django_filters.ChoiceFilter(
+        label="单位", field_name="unit_id", choices=[], widget=Select(attrs=SELECT))
+    category = django_filters.ChoiceFilter(
+        label="项目类别", choices=ProjectCategory.choices, empty_label="全部类别",
+        widget=Select(attrs=SELECT))
+    status = django_filters.ChoiceFilter(
+        label="填报状态", field_name="entry_status", choices=WorkflowStatus.choices,
+        empty_label="全部状态", widget=Select(attrs=SELECT))
+    light = django_filters.ChoiceFilter(
+        label="监控灯", method="filter_light", choices=[*choices(Light), (NO_LIGHT, "未评")],
+        empty_label="全部", widget=Select(attrs=SELECT))
+
+    def __init__(self, *args, units=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._units = units
+
+    @property
+    def form(self):
+        """The unit choices are set on the form's own field: as filter choices, the form would
+        deep-copy all of them on every request."""
+        if not hasattr(self, "_form"):
+            form = super().form
+            form.fields["unit"].choices = [("", "全部单位"), *(
+                (str(pk), f"{code} {name}")
+                for pk, code, name in self._units.order_by("code").values_list("id", "code",
+                                                                                "name"))]
+        return self._form
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(name__icontains=value) | Q(unit__name__icontains=value)
+                               | Q(unit__code__startswith=value))
+
+    def filter_light(self, queryset, name, value):
+        if value == NO_LIGHT:
+            return queryset.filter(Q(light="") | Q(light__isnull=True))
+        return queryset.filter(light=value)

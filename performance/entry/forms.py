@@ -1,0 +1,193 @@
+"""Forms of the project page: one per indicator (its fields depend on the indicator and the
+period), one for the project's money spent, and the reviewer's forms. Field names are the
+model's, so cleaned data goes to the service as it is."""
+
+from __future__ import annotations
+
+import functools
+from decimal import Decimal
+
+from django import forms
+from django.conf import settings
+from django.utils.safestring import mark_safe
+
+from performance.domain import DeviationReason, Grade, Likelihood, Operator
+from performance.models import ReportingPeriod, format_decimal
+from performance.services.entry import Entry
+from performance.services.record_fields import PROJECT_FIELDS, indicator_fields
+
+from . import widgets
+from .widgets import esc
+
+GRADE_CHOICES = [("", "—")] + [(g.value, g.value) for g in Grade]
+LIKELIHOOD_CHOICES = [("", "—")] + [(v.value, v.value) for v in Likelihood]
+REASON_CHOICES = [(v.value, v.value) for v in DeviationReason]
+TEXTAREA = {"rows": 2, "class": "form-control form-control-sm"}
+
+
+class NumberField(forms.DecimalField):
+    """A number as people type it: 1,200 / 1，200 / 95% / full-width digits."""
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = value.strip().translate(FULL_WIDTH).replace(",", "").replace("%", "")
+        return super().to_python(value)
+
+
+FULL_WIDTH = str.maketrans("０１２３４５６７８９．，－％", "0123456789.,-%")
+
+
+def _number(label: str, *, places: int = 4, digits: int = 18, minimum=None) -> NumberField:
+    field = NumberField(label=label, required=False, max_digits=digits, decimal_places=places,
+                        min_value=minimum,
+                        widget=widgets.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off",
+                                                      "class": "form-control form-control-sm num"}))
+    field.error_messages.update({
+        "invalid": "请填写数字。",
+        "max_decimal_places": f"最多 {places} 位小数。",
+        "max_digits": "数字太大。",
+        "max_whole_digits": "数字太大。",
+        "min_value": "不能为负数。",
+    })
+    return field
+
+
+def _grade(label: str) -> forms.ChoiceField:
+    return forms.ChoiceField(label=label, required=False, choices=GRADE_CHOICES,
+                             widget=widgets.Select(attrs={"class": "form-select form-select-sm"}))
+
+
+def _initial(value):
+    return format_decimal(value) if isinstance(value, Decimal) else value
+
+
+class VersionedForm(forms.Form):
+    version = forms.IntegerField(required=False, widget=widgets.HiddenInput)
+
+    def entry(self) -> Entry:
+        data = dict(self.cleaned_data)
+        version = data.pop("version")
+        return Entry(version=version, values=data)
+
+
+class IndicatorForm(VersionedForm):
+    """What a filler enters for one indicator in one period."""
+
+    def __init__(self, indicator, record, *, monitoring: bool, **kwargs):
+        self.indicator = indicator
+        kwargs.setdefault("prefix", f"i{indicator.id}")
+        names = indicator_fields(indicator, monitoring)
+        initial = {"version": record.version if record else None}
+        initial.update({n: _initial(getattr(record, n)) for n in names} if record else {})
+        super().__init__(initial=initial, **kwargs)
+        qualitative = indicator.operator == Operator.QUALITATIVE
+        # the fields are built once per kind of indicator and period and shared (read-only)
+        self.fields.update(_fields(qualitative, monitoring))
+        self.measure = self["actual_grade" if qualitative else "actual_value"]
+        self.details = [self[n] for n in names[1:]]
+
+    def details_html(self):
+        return mark_safe("".join(field_html(field) for field in self.details))
+
+    def clean_deviation_reasons(self):
+        order = {v: i for i, (v, _) in enumerate(REASON_CHOICES)}
+        return sorted(self.cleaned_data["deviation_reasons"], key=order.get)
+
+
+@functools.cache
+def _fields(qualitative: bool, monitoring: bool) -> dict:
+    actual_label = "当前完成值" if monitoring else "全年实际完成值"
+    builders = {
+        "actual_value": lambda: _number(actual_label),
+        "actual_grade": lambda: _grade(actual_label),
+        "expected_value": lambda: _number("全年预计完成值"),
+        "expected_grade": lambda: _grade("全年预计完成值"),
+        "likelihood": lambda: forms.ChoiceField(
+            label="完成可能性", required=False, choices=LIKELIHOOD_CHOICES,
+            widget=widgets.Select(attrs={"class": "form-select form-select-sm"})),
+        "deviation_reasons": lambda: forms.MultipleChoiceField(
+            label="偏差原因（可多选）", required=False, choices=REASON_CHOICES,
+            widget=widgets.CheckboxSelectMultiple(attrs={"class": "form-check-input"})),
+        "corrective_measures": lambda: forms.CharField(
+            label="纠偏措施", required=False, widget=widgets.Textarea(attrs=TEXTAREA)),
+        "explanation": lambda: forms.CharField(
+            label="偏差原因说明" if monitoring else "未完成原因及说明", required=False,
+            widget=widgets.Textarea(attrs=TEXTAREA)),
+    }
+    operator = Operator.QUALITATIVE if qualitative else Operator.GE
+    names = indicator_fields(_Kind(operator), monitoring)
+    return {name: builders[name]() for name in names}
+
+
+class _Kind:
+    def __init__(self, operator):
+        self.operator = operator
+
+
+def field_html(field):
+    """Label, widget and errors of a bound field (what a template include would write),
+    written directly: a project page has about a hundred of them."""
+    errors = ""
+    if field.errors:
+        errors = '<ul class="errorlist">' + "".join(
+            f"<li>{esc(e)}</li>" for e in field.errors) + "</ul>"
+    widget = field.field.widget
+    html = widget.render(field.html_name, field.value(), attrs={"id": field.auto_id})
+    label = esc(field.label)
+    if isinstance(widget, forms.CheckboxSelectMultiple):
+        head = f'<div class="form-label small mb-0 text-secondary">{label}</div>'
+    else:
+        head = (f'<label class="form-label small mb-0 text-secondary" for="{field.auto_id}">'
+                f"{label}</label>")
+    invalid = " is-invalid-wrap" if field.errors else ""
+    return mark_safe(f'<div class="field{invalid}">{head}<div>{html}</div>{errors}</div>')
+
+
+class ProjectForm(VersionedForm):
+    """The money spent on the project up to the period's cut-off."""
+
+    spent = _number("预算执行数（万元）", places=2, digits=14, minimum=Decimal(0))
+    spent_reason = forms.CharField(label="执行率偏低原因", required=False,
+                                   widget=widgets.Textarea(attrs=TEXTAREA))
+
+    def __init__(self, record, **kwargs):
+        kwargs.setdefault("prefix", "p")
+        initial = {"version": record.version if record else None}
+        if record:
+            initial.update({n: _initial(getattr(record, n)) for n in PROJECT_FIELDS})
+        super().__init__(initial=initial, **kwargs)
+
+    def spent_reason_html(self):
+        return field_html(self["spent_reason"])
+
+
+class ReviewForm(forms.Form):
+    version = forms.IntegerField(required=False, widget=widgets.HiddenInput)
+    period = forms.CharField(widget=widgets.HiddenInput)
+
+
+class ReturnForm(ReviewForm):
+    reason = forms.CharField(label="退回原因", widget=widgets.Textarea(attrs=TEXTAREA),
+                             error_messages={"required": "退回时须填写退回原因。"})
+
+
+class UploadForm(forms.Form):
+    period = forms.ModelChoiceField(label="填报期间", queryset=ReportingPeriod.objects.none(),
+                                    to_field_name="code", empty_label=None,
+                                    widget=forms.Select(attrs={"class": "form-select"}))
+    file = forms.FileField(label="填好的模板", help_text="支持 .xlsx、.xls、.csv",
+                           widget=forms.ClearableFileInput(attrs={"class": "form-control",
+                                                                  "accept": ".xlsx,.xls,.csv"}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["period"].queryset = ReportingPeriod.objects.filter(status="open")
+        self.fields["period"].label_from_instance = lambda period: period.name
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        limit = settings.EXCEL_MAX_UPLOAD_BYTES
+        if upload.size > limit:
+            raise forms.ValidationError(
+                f"文件大小 {upload.size / 2**20:.1f} MB，超过上限 {limit / 2**20:.0f} MB。")
+        return upload

@@ -1,0 +1,80 @@
+"""Home: the projects of the user's units in a period (finance staff: every unit, plus a
+per-unit summary), filtered, sorted and paginated in SQL, exportable to Excel as filtered."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+from django_tables2 import RequestConfig
+from django_tables2.export import TableExport
+
+from budget.models import Unit
+from performance.access import fill_units, sees_all_units, visible_units
+from performance.models import ImportJob, ImportKind
+from performance.services.listing import project_rows, unit_summary
+from performance.services.periods import periods, pick_period
+
+from .filters import ProjectFilter
+from .forms import UploadForm
+from .tables import ProjectTable, UnitSummaryTable
+
+PER_PAGE = 50
+
+
+def _listing(request):
+    user = request.user
+    candidates = list(periods())
+    period = pick_period(request.GET.get("period"), candidates)
+    if period is None:
+        return None, candidates, None
+    finance = sees_all_units(user)
+    units = Unit.objects.all() if finance else visible_units(user)
+    filterset = ProjectFilter(request.GET or None, queryset=project_rows(period, user),
+                              units=units)
+    return period, candidates, filterset
+
+
+@login_required
+@require_GET
+def home(request):
+    period, candidates, filterset = _listing(request)
+    context = {"period": period, "periods": candidates, "finance": sees_all_units(request.user)}
+    if period is None:
+        return render(request, "entry/home.html", context)
+    # finance staff: the per-unit summary is a tab of its own (one grouped query over every
+    # project), so the project list does not pay for it
+    units_view = context["finance"] and request.GET.get("view") == "units"
+    table = summary = None
+    if units_view:
+        summary = UnitSummaryTable(unit_summary(filterset.qs), prefix="u-", period=period)
+        RequestConfig(request, paginate={"per_page": 50}).configure(summary)
+    else:
+        table = ProjectTable(filterset.qs, period=period)
+        RequestConfig(request, paginate={"per_page": PER_PAGE}).configure(table)
+    units = list(fill_units(request.user))
+    query = request.GET.copy()
+    for key in ("page", "sort", "u-page", "u-sort", "view"):
+        query.pop(key, None)
+    context.update({
+        "filter": filterset, "table": table, "summary": summary, "fill_units": units,
+        "upload_form": UploadForm(initial={"period": period.code}) if units else None,
+        "recent_uploads": (ImportJob.objects.filter(created_by=request.user,
+                                                    kind=ImportKind.ACTUALS)
+                           .select_related("period")[:5] if units else []),
+        "export_query": query.urlencode(), "units_view": units_view,
+    })
+    return render(request, "entry/home.html", context)
+
+
+@login_required
+@require_GET
+def export(request):
+    """The filtered rows (all pages, in the chosen order) as an Excel workbook."""
+    period, _, filterset = _listing(request)
+    if period is None:
+        return home(request)
+    table = ProjectTable(filterset.qs, period=period)
+    RequestConfig(request, paginate=False).configure(table)
+    exporter = TableExport("xlsx", table, dataset_kwargs={"title": f"项目 {period.code}"})
+    return exporter.response(f"projects-{period.code}.xlsx")

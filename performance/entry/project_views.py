@@ -1,0 +1,182 @@
+"""The project page (GET shows, POST saves a draft or saves and submits) and the reviewer's
+actions (approve, return). Every view starts from the access helper; the services decide."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from performance.access import get_project_for_user, project_rights
+from performance.models import format_decimal
+from performance.services.entry import EditConflict, EntryRefused, read_only_reason, save_entries
+from performance.services.history import project_history
+from performance.services.periods import periods, pick_period
+from performance.services.workflow import (
+    Incomplete,
+    WorkflowRefused,
+    approve,
+    send_back,
+    submission_problems,
+    submit,
+)
+
+from .forms import ReturnForm, ReviewForm
+from .page import attach_forms, load_sheet
+
+
+def _page_url(project, period) -> str:
+    return f"{reverse('entry:project', args=[project.pk])}?period={period.code}"
+
+
+def _period(request, project):
+    candidates = [p for p in periods() if p.year == project.year]
+    period = pick_period(request.GET.get("period") or request.POST.get("period"), candidates)
+    if period is None:
+        raise Http404("该年度没有填报期间")
+    return period, candidates
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def project_page(request, pk):
+    project = get_project_for_user(request.user, pk)
+    rights = project_rights(request.user, project)
+    period, candidates = _period(request, project)
+    sheet = load_sheet(project, period)
+    read_only = read_only_reason(period, rights, sheet.record)
+    if request.method == "POST":
+        if read_only:
+            messages.error(request, read_only)
+            return redirect(_page_url(project, period))
+        attach_forms(sheet, data=request.POST)
+        forms = [row.form for row in sheet.rows] + [sheet.project_form]
+        if all(form.is_valid() for form in forms):
+            outcome = _save(request, sheet)
+            if outcome is None:
+                return redirect(_page_url(project, period))
+            sheet = load_sheet(project, period)  # the other person's values, freshly read
+            attach_forms(sheet, data=outcome.data, conflicts=outcome.conflicts)
+            read_only = read_only_reason(period, rights, sheet.record)
+        else:
+            bad = sum(1 for form in forms if form.errors)
+            messages.error(request, f"有 {bad} 处填写有误（已标红），未保存，请修改后再保存。")
+    elif not read_only:
+        attach_forms(sheet)
+    problems = []
+    if rights.fill and not read_only:
+        problems = submission_problems(project, period, result=sheet.result,
+                                       records=sheet.records, record=sheet.record)
+    return render(request, "entry/project.html", {
+        "project": project, "period": period, "periods": candidates, "sheet": sheet,
+        "rights": rights, "read_only": read_only, "editable": not read_only,
+        "problems": problems, "score": sheet.result.score,
+        "history": project_history(project, period, sheet.indicators),
+        "can_approve": rights.review and sheet.status == "submitted" and not period.is_locked,
+        "can_return": (rights.review and sheet.status in ("submitted", "approved")
+                       and not period.is_locked),
+        "return_form": ReturnForm(initial={"version": sheet.version, "period": period.code}),
+        "review_form": ReviewForm(initial={"version": sheet.version, "period": period.code}),
+    })
+
+
+class _Refused:
+    """A refused save: the page shown again with `data` (merged) and the `conflicts`."""
+
+    def __init__(self, data, conflicts=()):
+        self.data, self.conflicts = data, conflicts
+
+
+def _save(request, sheet) -> _Refused | None:
+    """Save the posted forms (and submit when asked). None: done, redirect."""
+    project, period, user = sheet.project, sheet.period, request.user
+    entries = {row.indicator.id: row.form.entry() for row in sheet.rows}
+    try:
+        result = save_entries(project, period, user, entries, sheet.project_form.entry())
+    except EditConflict as exc:
+        messages.error(request, "保存未成功：其他人已修改了相同的内容，本次没有保存任何数据。")
+        for conflict in exc.conflicts:
+            messages.error(request, conflict.message())
+        messages.warning(request, "页面已换成对方保存的值（冲突处）并保留你的其他修改，"
+                                  "请核对后再次保存。")
+        return _Refused(_merged_data(request.POST, exc.refresh), exc.conflicts)
+    except EntryRefused as exc:
+        messages.error(request, str(exc))
+        return None
+    saved = ""
+    if result.changed:
+        changed = "、".join(result.indicators[:5]) + ("等" if len(result.indicators) > 5 else "")
+        parts = [f"指标 {changed}" if result.indicators else "", "预算执行数" if result.project else ""]
+        saved = "，".join(p for p in parts if p)
+    if request.POST.get("action") != "submit":
+        if saved:
+            messages.success(request, f"已保存草稿：{saved}。")
+        else:
+            messages.info(request, "没有需要保存的修改。")
+        return None
+    try:
+        submit(project, period, user)
+    except Incomplete as exc:
+        messages.error(request, f"{'已保存为草稿，但' if saved else ''}还有 {len(exc.problems)} 项未完成，"
+                                "不能提交（见页面上的清单）。")
+    except WorkflowRefused as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "已提交审核，等待本单位审核人审核。")
+    return None
+
+
+def _merged_data(posted, refresh: dict):
+    """The posted data with the saved values of what someone else changed, and the current
+    versions, so that saving again writes only this user's own changes."""
+    data = posted.copy()
+    for indicator_id, (version, values) in refresh.items():
+        prefix = f"i{indicator_id}" if indicator_id is not None else "p"
+        data[f"{prefix}-version"] = "" if version is None else str(version)
+        for name, value in values.items():
+            key = f"{prefix}-{name}"
+            if isinstance(value, list):
+                data.setlist(key, value)
+            else:
+                data[key] = "" if value is None else _text(value)
+    return data
+
+
+def _text(value) -> str:
+    return format_decimal(value) if hasattr(value, "quantize") else str(value)
+
+
+def _review_action(request, pk, act):
+    project = get_project_for_user(request.user, pk)
+    period, _ = _period(request, project)
+    form = (ReturnForm if act is send_back else ReviewForm)(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, "；".join(errors))
+        return redirect(_page_url(project, period))
+    version = form.cleaned_data["version"]
+    try:
+        if act is send_back:
+            act(project, period, request.user, form.cleaned_data["reason"], version=version)
+            messages.success(request, "已退回填报人修改。")
+        else:
+            act(project, period, request.user, version=version)
+            messages.success(request, "已审核通过。")
+    except WorkflowRefused as exc:
+        messages.error(request, str(exc))
+    return redirect(_page_url(project, period))
+
+
+@login_required
+@require_POST
+def approve_view(request, pk):
+    return _review_action(request, pk, approve)
+
+
+@login_required
+@require_POST
+def return_view(request, pk):
+    return _review_action(request, pk, send_back)

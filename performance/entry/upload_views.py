@@ -1,0 +1,73 @@
+"""Actuals from the project list: download the fill-in template of one's unit, upload it
+filled (only one's own units are written), follow the import on its progress page."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from performance.access import fill_units, get_import_job_for_user, get_unit_for_user
+from performance.excel.errors import ExcelImportError
+from performance.excel.report import report_workbook
+from performance.excel.sheets import to_bytes
+from performance.services.entry import EntryRefused
+from performance.services.periods import periods, pick_period
+from performance.services.uploads import start_upload
+
+from .forms import UploadForm
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@login_required
+@require_GET
+def template_download(request):
+    """The 自评表/监控表 fill-in template of a unit the user may see, for a period."""
+    unit = get_unit_for_user(request.user, request.GET.get("unit", ""))
+    period = pick_period(request.GET.get("period"), list(periods()))
+    if period is None:
+        raise Http404("没有填报期间")
+    content = to_bytes(report_workbook(period, unit, template=True))
+    response = HttpResponse(content, content_type=XLSX)
+    kind = "监控表" if period.is_monitoring else "自评表"
+    name = f"{unit.code}-{period.code}-{kind}填报模板.xlsx"
+    response["Content-Disposition"] = (
+        f"attachment; filename=\"template-{unit.code}-{period.code}.xlsx\"; "
+        f"filename*=UTF-8''{quote(name)}")
+    return response
+
+
+@login_required
+@require_POST
+def upload(request):
+    if not fill_units(request.user).exists():
+        raise PermissionDenied("只有填报人可以上传完成值。")
+    form = UploadForm(request.POST, request.FILES)
+    home = reverse("entry:home")
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, "；".join(errors))
+        return redirect(home)
+    try:
+        job = start_upload(form.cleaned_data["file"], form.cleaned_data["period"], request.user)
+    except (EntryRefused, ExcelImportError) as exc:
+        messages.error(request, str(exc))
+        return redirect(home)
+    return redirect("entry:upload_status", job.pk)
+
+
+@login_required
+@require_GET
+def upload_status(request, pk):
+    job = get_import_job_for_user(request.user, pk)
+    return render(request, "entry/upload_status.html", {
+        "job": job, "refresh": not job.finished,
+        "home": f"{reverse('entry:home')}?period={job.period.code}" if job.period else "/",
+    })

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from . import home_views, project_views, upload_views
+
+app_name = "entry"
+
+urlpatterns = [
+    path("", home_views.home, name="home"),
+    path("projects/export.xlsx", home_views.export, name="export"),
+    path("projects/<int:pk>/", project_views.project_page, name="project"),
+    path("projects/<int:pk>/approve/", project_views.approve_view, name="approve"),
+    path("projects/<int:pk>/return/", project_views.return_view, name="return"),
+    path("uploads/template.xlsx", upload_views.template_download, name="template"),
+    path("uploads/", upload_views.upload, name="upload"),
+    path("uploads/<int:pk>/", upload_views.upload_status, name="upload_status"),
+]

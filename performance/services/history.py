@@ -1,0 +1,84 @@
+"""The change history of a project's values in a period (who, when, old → new), read from the
+django-simple-history tables of IndicatorRecord and ProjectRecord in two queries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from performance.models import IndicatorRecord, ProjectRecord
+
+from .record_fields import (
+    INDICATOR_HISTORY_FIELDS,
+    PROJECT_HISTORY_FIELDS,
+    label,
+    shown,
+    values_of,
+    who,
+)
+
+MAX_ROWS = 2000  # history rows read per record kind: far more than one project ever gets
+# the columns read besides the compared fields (only these: a history row has ~30)
+META = ("id", "history_id", "history_date", "history_type", "history_change_reason",
+        "history_user__username", "history_user__first_name", "history_user__last_name")
+
+
+@dataclass(frozen=True)
+class Change:
+    label: str
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    at: datetime
+    by: str
+    subject: str  # an indicator's name, or 项目
+    action: str  # 新建 / 修改 / 提交审核 / Excel 导入 …
+    changes: tuple[Change, ...]
+
+
+def project_history(project, period, indicators, limit: int = 100) -> list[HistoryEntry]:
+    """The latest `limit` changes, newest first. `indicators`: the project's indicators (their
+    names label the entries)."""
+    names = {i.id: i.name for i in indicators}
+    entries = []
+    rows = (IndicatorRecord.history.filter(period_id=period.id, indicator_id__in=list(names))
+            .select_related("history_user").only(*INDICATOR_HISTORY_FIELDS, "indicator_id", *META)
+            .order_by("-history_date", "-history_id")[:MAX_ROWS])
+    entries += _entries(reversed(list(rows)), INDICATOR_HISTORY_FIELDS,
+                        lambda row: names.get(row.indicator_id, "指标"))
+    rows = (ProjectRecord.history.filter(period_id=period.id, project_id=project.id)
+            .select_related("history_user").only(*PROJECT_HISTORY_FIELDS, *META)
+            .order_by("-history_date", "-history_id")[:MAX_ROWS])
+    entries += _entries(reversed(list(rows)), PROJECT_HISTORY_FIELDS, lambda row: "项目")
+    entries.sort(key=lambda e: e.at, reverse=True)
+    return entries[:limit]
+
+
+def _entries(rows, fields, subject) -> list[HistoryEntry]:
+    """Each row against the previous row of the same record (oldest first in `rows`), with
+    simple-history's diff_against; a created record shows what it was created with."""
+    previous: dict[int, object] = {}
+    found = []
+    for row in rows:
+        before = previous.get(row.id)
+        previous[row.id] = row
+        if row.history_type == "-" or (before is None and row.history_type == "~"):
+            continue  # deleted, or the row it changed is past MAX_ROWS: not shown half-known
+        if before is None:
+            blank, new = values_of(None, fields), values_of(row, fields)
+            changes = tuple(Change(label(f), shown(f, blank[f]), shown(f, new[f]))
+                            for f in fields if new[f] != blank[f])
+        else:
+            delta = row.diff_against(before, included_fields=list(fields))
+            changes = tuple(Change(label(c.field), shown(c.field, c.old), shown(c.field, c.new))
+                            for c in sorted(delta.changes, key=lambda c: fields.index(c.field))
+                            if shown(c.field, c.old) != shown(c.field, c.new))
+        if not (changes or row.history_change_reason):
+            continue
+        action = row.history_change_reason or ("新建" if row.history_type == "+" else "修改")
+        found.append(HistoryEntry(row.history_date, who(row.history_user), subject(row), action,
+                                  changes))
+    return found

@@ -1,0 +1,65 @@
+"""The project list of a period: each project with its record's workflow status and the stored
+snapshot (score, grade, light), as one lazy queryset that filters, sorts and counts in SQL."""
+
+from django.db.models import (
+    Avg,
+    Count,
+    DecimalField,
+    F,
+    FilteredRelation,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce
+
+from budget.models import Project
+from performance.access import sees_all_units, visible_units
+from performance.models import WorkflowStatus
+
+MONEY = DecimalField(max_digits=14, decimal_places=2)
+
+
+def project_rows(period, user) -> QuerySet[Project]:
+    """The projects of `period`'s year in the units `user` may see, annotated with
+    entry_status (草稿 when there is no record yet), spent, score, grade, light,
+    projected, missing and effective budget. Lazy: nothing runs until it is evaluated."""
+    projects = Project.objects.filter(year=period.year)
+    if not sees_all_units(user):
+        projects = projects.filter(unit__in=visible_units(user))
+    return (
+        projects.annotate(rec=FilteredRelation("records", condition=Q(records__period=period)))
+        .annotate(
+            entry_status=Coalesce(F("rec__status"), Value(WorkflowStatus.DRAFT.value)),
+            spent=F("rec__spent"),
+            score=F("rec__score_total"),
+            grade=F("rec__score_grade"),
+            light=F("rec__light"),
+            projected=F("rec__projected_total"),
+            missing=F("rec__indicators_missing"),
+            budget=Coalesce(F("adjusted_amount"), F("budget_amount"), output_field=MONEY),
+        )
+        .select_related("unit")
+    )
+
+
+def unit_summary(rows: QuerySet[Project]) -> QuerySet:
+    """Per unit over `rows` (already filtered): projects, money, workflow counts, red lights
+    and the average stored score; one grouped query."""
+    done = (WorkflowStatus.SUBMITTED, WorkflowStatus.APPROVED)
+    return (
+        rows.order_by()
+        .values("unit_id", "unit__code", "unit__name")
+        .annotate(
+            projects=Count("id"),
+            budget_total=Sum("budget"),
+            spent_total=Sum("spent"),
+            submitted=Count("id", filter=Q(entry_status__in=done)),
+            approved=Count("id", filter=Q(entry_status=WorkflowStatus.APPROVED)),
+            returned=Count("id", filter=Q(entry_status=WorkflowStatus.RETURNED)),
+            red=Count("id", filter=Q(light="red")),
+            average=Avg("score"),
+        )
+        .order_by("unit__code")
+    )

@@ -1,0 +1,130 @@
+"""Display helpers of the entry pages: money, quantities, percentages and badges.
+
+Numbers are Decimal end to end (never float); they are formatted here, right-aligned by the
+templates (class "num")."""
+
+from decimal import Decimal, InvalidOperation
+
+from django import template
+from django.template.loader import get_template
+from django.utils.html import format_html
+
+from performance.domain import Light
+from performance.models import WorkflowStatus, format_decimal
+
+register = template.Library()
+
+DASH = "—"
+LIGHT_CLASSES = {"blue": "text-bg-primary", "green": "text-bg-success",
+                 "yellow": "text-bg-warning", "red": "text-bg-danger"}
+STATUS_CLASSES = {"draft": "text-bg-secondary", "submitted": "text-bg-info",
+                  "approved": "text-bg-success", "returned": "text-bg-danger"}
+GRADE_CLASSES = {"优": "grade-a", "良": "grade-b", "中": "grade-c", "差": "grade-d"}
+
+
+def _decimal(value):
+    if value is None or value == "":
+        return None
+    if isinstance(value, Decimal):
+        return value
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        return None
+
+
+def grouped(value: Decimal, places: int) -> str:
+    """1234567.5 → 1,234,567.50 (places decimals, half-up)."""
+    quantum = Decimal(1).scaleb(-places)
+    return f"{value.quantize(quantum):,.{places}f}"
+
+
+@register.filter
+def money(value) -> str:
+    """万元 with two decimals and thousands separators; — when unknown."""
+    number = _decimal(value)
+    return DASH if number is None else grouped(number, 2)
+
+
+@register.filter
+def score(value) -> str:
+    number = _decimal(value)
+    return DASH if number is None else grouped(number, 2)
+
+
+@register.filter
+def qty(value, unit: str = "") -> str:
+    """A target or an actual as 表13 prints it, with its unit: 7600人次, 95%."""
+    number = _decimal(value)
+    if number is None:
+        return DASH if value in (None, "") else f"{value}"
+    return f"{format_decimal(number)}{unit or ''}"
+
+
+@register.filter
+def pct(value) -> str:
+    """A ratio as a percentage: 0.8523 → 85.23%."""
+    number = _decimal(value)
+    return DASH if number is None else f"{grouped(number * 100, 2)}%"
+
+
+@register.filter
+def rate(spent, budget) -> str:
+    """Execution rate spent / budget as a percentage; — without both."""
+    s, b = _decimal(spent), _decimal(budget)
+    if s is None or not b:
+        return DASH
+    return pct(s / b)
+
+
+def _light(value, empty: str) -> str:
+    if not value:
+        return format_html('<span class="badge rounded-pill text-bg-light border">{}</span>', empty)
+    light = Light(value)
+    return format_html('<span class="badge rounded-pill light-badge {}" title="{}">● {}</span>',
+                       LIGHT_CLASSES[light.value], light.label, light.label)
+
+
+def _status(value) -> str:
+    return format_html('<span class="badge {}">{}</span>', STATUS_CLASSES.get(value, ""),
+                       WorkflowStatus(value).label)
+
+
+def _grade(value) -> str:
+    return format_html('<span class="grade {}">{}</span>', GRADE_CLASSES.get(value, ""), value)
+
+
+# Written once: a list page shows one badge per row and column.
+LIGHT_BADGES = {value: _light(value, "未评") for value in ["", *LIGHT_CLASSES]}
+STATUS_BADGES = {value: _status(value) for value in WorkflowStatus.values}
+GRADE_BADGES = {value: _grade(value) for value in GRADE_CLASSES}
+
+
+@register.simple_tag
+def light_badge(value, empty: str = "未评") -> str:
+    if empty == "未评" and (value or "") in LIGHT_BADGES:
+        return LIGHT_BADGES[value or ""]
+    return _light(value, empty)
+
+
+@register.simple_tag
+def status_badge(value) -> str:
+    return STATUS_BADGES[value or WorkflowStatus.DRAFT]
+
+
+@register.simple_tag
+def grade_badge(value) -> str:
+    if not value:
+        return DASH
+    return GRADE_BADGES.get(value) or _grade(value)
+
+
+@register.simple_tag(takes_context=True)
+def optional_include(context, name: str) -> str:
+    """Render template `name` with the current context when it exists; nothing otherwise
+    (e.g. a header snippet another part of the product provides)."""
+    try:
+        found = get_template(name)
+    except template.TemplateDoesNotExist:
+        return ""
+    return found.render(context.flatten(), context.get("request"))

@@ -1,0 +1,75 @@
+"""performance.services.listing and .periods: the rows of the project list and the period a
+page shows."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+
+from performance.models import PeriodStatus, WorkflowStatus
+from performance.services.listing import project_rows, unit_summary
+from performance.services.periods import current_period, periods, pick_period
+from tests.entry_setup import make_team
+from tests.factories import (
+    MonitoringPeriodFactory,
+    PeriodFactory,
+    ProjectFactory,
+    ProjectRecordFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_project_without_a_record_is_a_draft_without_score(db):
+    team = make_team()
+    (row,) = project_rows(team.period, team.filler)
+    assert row.entry_status == WorkflowStatus.DRAFT and row.score is None and row.light is None
+    assert row.budget == Decimal("100.00")
+
+
+def test_rows_carry_the_records_snapshot_of_that_period_only(db):
+    team = make_team()
+    other_period = MonitoringPeriodFactory()
+    ProjectRecordFactory(project=team.project, period=other_period, score_total=Decimal(10))
+    ProjectRecordFactory(project=team.project, period=team.period, score_total=Decimal(90),
+                         light="green", status=WorkflowStatus.APPROVED, spent=Decimal(5))
+    (row,) = project_rows(team.period, team.filler)
+    assert (row.score, row.light, row.entry_status, row.spent) == (
+        Decimal(90), "green", WorkflowStatus.APPROVED, Decimal(5))
+
+
+def test_the_adjusted_budget_counts_when_there_is_one(db):
+    team = make_team()
+    team.project.adjusted_amount = Decimal("120.00")
+    team.project.save()
+    assert project_rows(team.period, team.filler).get().budget == Decimal("120.00")
+
+
+def test_the_summary_counts_per_unit(db):
+    team = make_team()
+    ProjectRecordFactory(project=team.project, period=team.period, light="red",
+                         status=WorkflowStatus.SUBMITTED, score_total=Decimal(80))
+    ProjectRecordFactory(project=ProjectFactory(unit=team.unit), period=team.period,
+                         status=WorkflowStatus.APPROVED, score_total=Decimal(90))
+    ProjectFactory(unit=team.other_unit)
+    summary = {row["unit__code"]: row for row in unit_summary(project_rows(team.period,
+                                                                           team.finance))}
+    mine = summary[team.unit.code]
+    assert (mine["projects"], mine["submitted"], mine["approved"], mine["red"]) == (2, 2, 1, 1)
+    assert mine["average"] == Decimal(85) and summary[team.other_unit.code]["projects"] == 1
+
+
+def test_the_current_period_is_the_latest_open_one(db):
+    final = PeriodFactory()
+    monitoring = MonitoringPeriodFactory()
+    assert current_period() == final
+    final.status, final.locked_at = PeriodStatus.LOCKED, datetime.datetime(
+        2026, 4, 1, tzinfo=datetime.UTC)
+    final.save()
+    assert current_period() == monitoring
+    assert pick_period("2025-final", list(periods())) == final
+    assert pick_period("no-such", list(periods())) == monitoring
+
+
+def test_without_periods_there_is_no_current_one(db):
+    assert current_period() is None

@@ -1,0 +1,185 @@
+"""The project page: who sees and who may change what, saving drafts, the scores shown, the
+lost-update refusal, locked periods, and a query count that does not grow."""
+
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from performance.models import IndicatorRecord, ProjectRecord, WorkflowStatus
+from tests.entry_setup import lock, make_team
+from tests.factories import IndicatorFactory, MembershipFactory, ProjectFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def team():
+    return make_team()
+
+
+def url(team):
+    return f"{reverse('entry:project', args=[team.project.pk])}?period={team.period.code}"
+
+
+def as_user(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def form_data(team, values, *, action="save", spent="", versions=None, **extra):
+    """The POST of the page: `values` are the actual values of the indicators, in order."""
+    versions = versions or {}
+    data = {"period": team.period.code, "action": action, "p-version": versions.get("p", ""),
+            "p-spent": spent, "p-spent_reason": ""}
+    for ind, value in zip(team.indicators, values, strict=False):
+        prefix = f"i{ind.id}"
+        data.update({f"{prefix}-version": versions.get(ind.id, ""),
+                     f"{prefix}-actual_value": value, f"{prefix}-explanation": ""})
+    data.update(extra)
+    return data
+
+
+def test_a_filler_sees_the_goal_the_targets_and_the_entry_form(team):
+    page = as_user(team.filler).get(url(team)).content.decode()
+    assert "完成年度工作任务" in page  # 年度目标
+    assert all(ind.name in page for ind in team.indicators)
+    assert "保存草稿" in page and "保存并提交审核" in page
+    assert 'rowspan="6"' in page  # 一级/二级 merged over the three indicators, as in 表13
+
+
+@pytest.mark.parametrize("who", ["reviewer", "finance"])
+def test_reviewers_see_the_page_without_the_entry_form(team, who):
+    response = as_user(getattr(team, who)).get(url(team))
+    page = response.content.decode()
+    assert response.status_code == 200 and team.project.name in page
+    assert 'value="save"' not in page and 'name="i' not in page
+
+
+def test_an_outsider_gets_404(team):
+    assert as_user(team.outsider).get(url(team)).status_code == 404
+    assert as_user(team.outsider).post(url(team), form_data(team, [1])).status_code == 404
+
+
+def test_an_unknown_project_is_404_even_for_finance(team):
+    response = as_user(team.finance).get(reverse("entry:project", args=[999999]))
+    assert response.status_code == 404
+
+
+def test_an_anonymous_visitor_is_sent_to_log_in(team):
+    response = Client().get(url(team))
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+
+
+def test_saving_shows_each_indicators_score_explanation_and_light_and_the_total(team):
+    client = as_user(team.filler)
+    response = client.post(url(team), form_data(team, ["100", "50", ""], spent="95"))
+    assert response.status_code == 302
+    page = client.get(url(team)).content.decode()
+    assert "已保存草稿" in page
+    assert "完成值 100人次 达到指标值 100人次，得满分 30.00" in page
+    assert "按比例得分" in page and "未填报完成值，得 0 分" in page
+    assert 'id="score-total">54.50' in page  # 30 + 15 + 0 + 执行 9.50
+    record = IndicatorRecord.objects.get(indicator=team.indicators[0], period=team.period)
+    assert record.actual_value == 100 and record.updated_by == team.filler
+
+
+def test_a_number_typed_with_separators_and_percent_is_understood(team):
+    as_user(team.filler).post(url(team), form_data(team, ["1,200", "95%", "８０"]))
+    values = IndicatorRecord.objects.order_by("indicator__position").values_list(
+        "actual_value", flat=True)
+    assert list(values) == [1200, 95, 80]
+
+
+def test_an_invalid_number_is_refused_with_a_message_and_nothing_is_saved(team):
+    response = as_user(team.filler).post(url(team), form_data(team, ["很多", "1", "2"]))
+    page = response.content.decode()
+    assert response.status_code == 200 and "请填写数字" in page and "未保存" in page
+    assert not IndicatorRecord.objects.exists()
+
+
+@pytest.mark.parametrize("who", ["reviewer", "finance"])
+def test_reviewers_cannot_save_values(team, who):
+    response = as_user(getattr(team, who)).post(url(team), form_data(team, ["1", "2", "3"]),
+                                               follow=True)
+    assert not IndicatorRecord.objects.exists()
+    assert "不能修改" in response.content.decode() or "只有本单位的填报人" in response.content.decode()
+
+
+def test_submitting_an_incomplete_project_saves_the_draft_and_lists_what_is_missing(team):
+    response = as_user(team.filler).post(url(team), form_data(team, ["100"], action="submit"),
+                                         follow=True)
+    page = response.content.decode()
+    assert "不能提交" in page and f"“{team.indicators[1].name}”未填写完成值" in page
+    assert IndicatorRecord.objects.count() == 1
+    assert ProjectRecord.objects.get(project=team.project).status == WorkflowStatus.DRAFT
+
+
+def test_a_complete_project_is_submitted_and_becomes_read_only_for_the_filler(team):
+    client = as_user(team.filler)
+    client.post(url(team), form_data(team, ["100", "100", "100"], action="submit", spent="100"))
+    assert ProjectRecord.objects.get(project=team.project).status == WorkflowStatus.SUBMITTED
+    page = client.get(url(team)).content.decode()
+    assert 'value="save"' not in page and "不能修改" in page and "已提交审核" in page
+
+
+def test_the_later_of_two_saves_is_refused_and_shows_the_saved_value(team):
+    MembershipFactory(user=team.reviewer, unit=team.unit, role="filler")  # a second filler
+    first, second = as_user(team.filler), as_user(team.reviewer)  # both read the empty page
+    first.post(url(team), form_data(team, ["90"]))
+    response = second.post(url(team), form_data(team, ["95"]))
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "保存未成功" in page and "张填报" in page and "你填写的 95 未保存" in page
+    assert f'name="i{team.indicators[0].id}-actual_value" value="90"' in page
+    assert IndicatorRecord.objects.get(indicator=team.indicators[0]).actual_value == 90
+
+
+def test_a_locked_period_is_read_only_and_says_since_when_and_by_whom(team):
+    lock(team.period, team.finance)
+    page = as_user(team.filler).get(url(team)).content.decode()
+    assert "2026-04-01 09:30" in page and "王财政" in page and "锁定" in page
+    assert 'value="save"' not in page
+    as_user(team.filler).post(url(team), form_data(team, ["1"]))
+    assert not IndicatorRecord.objects.exists()
+
+
+def test_the_history_of_changes_is_shown(team):
+    client = as_user(team.filler)
+    client.post(url(team), form_data(team, ["90"]))
+    version = IndicatorRecord.objects.get().version
+    client.post(url(team), form_data(team, ["95"], versions={team.indicators[0].id: version}))
+    page = client.get(url(team)).content.decode()
+    assert "修改记录" in page and "张填报" in page
+    assert '<span class="old">90</span> → <span class="new">95</span>' in page
+
+
+def test_writes_need_a_csrf_token(team):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(team.filler)
+    assert client.post(url(team), form_data(team, ["1"])).status_code == 403
+
+
+def count_queries(client, address) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(address).status_code == 200
+    return len(queries)
+
+
+@pytest.mark.parametrize("who", ["filler", "finance"])
+def test_the_page_runs_the_same_number_of_queries_for_10_or_200_projects_and_more_indicators(
+        team, who):
+    client = as_user(getattr(team, who))
+    as_user(team.filler).post(url(team), form_data(team, ["100", "90", "80"], spent="50"))
+    for _ in range(9):
+        ProjectFactory(unit=team.unit)
+    small = count_queries(client, url(team))
+    for _ in range(190):
+        ProjectFactory(unit=team.unit)
+    for _ in range(17):
+        IndicatorFactory(project=team.project, weight=Decimal(1))
+    assert count_queries(client, url(team)) == small
