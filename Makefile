@@ -24,6 +24,8 @@ install-dev: $(VENV)/.dev
 demo: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_seed
+	$(PY) manage.py refresh_snapshots --period 2025-07
+	$(PY) manage.py refresh_snapshots --period 2025-final
 	$(PY) manage.py create_demo_users
 	$(PY) manage.py runserver 127.0.0.1:8000
 

@@ -3,10 +3,9 @@
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.contrib.auth.models import Permission, User
+from django.contrib.auth.models import User
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
-from django.db.models import Q
 
 from .models import Membership, Role, Unit
 
@@ -17,11 +16,20 @@ DEMO_UNIT = "342601"
 class DemoAccount:
     username: str
     password: str
+    first_name: str
     description: str
+    role: str | None  # None: the administrator, who has no unit role
 
 
-ADMIN = DemoAccount("admin", "jxt-admin-2025", "管理员（Django 管理后台全部权限）")
-STAFF = DemoAccount("tianbao", "jxt-staff-2025", f"{DEMO_UNIT} 单位填报人")
+ADMIN = DemoAccount("admin", "jxt-admin-2025", "管理员", "管理员（Django 管理后台全部权限）", None)
+STAFF = DemoAccount("tianbao", "jxt-staff-2025", "田填报", f"{DEMO_UNIT} 单位填报人", Role.FILLER)
+REVIEWER = DemoAccount(
+    "shenhe", "jxt-review-2025", "沈审核", f"{DEMO_UNIT} 单位审核人", Role.UNIT_REVIEWER
+)
+FINANCE = DemoAccount(
+    "caizheng", "jxt-finance-2025", "蔡财政", "财政审核人（可查看全部单位）", Role.FINANCE_REVIEWER
+)
+ACCOUNTS = (ADMIN, STAFF, REVIEWER, FINANCE)
 
 
 @transaction.atomic
@@ -29,30 +37,17 @@ def create_demo_users() -> list[DemoAccount]:
     if getattr(settings, "PRODUCTION", False):
         raise ImproperlyConfigured("演示账号不能在生产模式（APP_ENV=production）下创建")
     unit = Unit.objects.get(code=DEMO_UNIT)
-
-    admin = _user(ADMIN, is_staff=True, is_superuser=True)
-    admin.first_name = "管理员"
-    admin.save(update_fields=["first_name"])
-
-    staff = _user(STAFF, is_staff=True, is_superuser=False)
-    staff.first_name = "填报人"
-    staff.save(update_fields=["first_name"])
-    # Until the unit pages exist, the filler works in the admin: it may read the targets
-    # and enter the values of a period.
-    staff.user_permissions.set(
-        Permission.objects.filter(
-            Q(content_type__app_label__in=["budget", "performance"], codename__startswith="view_")
-            | Q(codename__in=["add_indicatorrecord", "change_indicatorrecord",
-                              "add_projectrecord", "change_projectrecord"])
-        )
-    )
-    Membership.objects.get_or_create(user=staff, unit=unit, role=Role.FILLER)
-    return [ADMIN, STAFF]
-
-
-def _user(account: DemoAccount, *, is_staff: bool, is_superuser: bool) -> User:
-    user, _ = User.objects.get_or_create(username=account.username)
-    user.is_staff, user.is_superuser, user.is_active = is_staff, is_superuser, True
-    user.set_password(account.password)
-    user.save()
-    return user
+    for account in ACCOUNTS:
+        user, _ = User.objects.get_or_create(username=account.username)
+        user.first_name = account.first_name
+        user.is_active = True
+        user.is_staff = user.is_superuser = account.role is None
+        user.set_password(account.password)
+        user.save()
+        if account.role is not None:
+            Membership.objects.get_or_create(
+                user=user,
+                unit=None if account.role == Role.FINANCE_REVIEWER else unit,
+                role=account.role,
+            )
+    return list(ACCOUNTS)

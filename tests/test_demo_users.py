@@ -3,26 +3,30 @@ from django.contrib.auth import authenticate
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 
-from budget.demo import ADMIN, STAFF, create_demo_users
+from budget.demo import ACCOUNTS, ADMIN, FINANCE, REVIEWER, STAFF, create_demo_users
 from budget.models import Membership, Role
 
 
 def test_demo_users_are_created_and_printed(seeded, capsys):
     call_command("create_demo_users")
     out = capsys.readouterr().out
-    assert f"用户名 {ADMIN.username}  密码 {ADMIN.password}" in out
-    assert f"用户名 {STAFF.username}  密码 {STAFF.password}" in out
-    admin = authenticate(username=ADMIN.username, password=ADMIN.password)
+    for account in ACCOUNTS:
+        assert f"用户名 {account.username}  密码 {account.password}" in out
+        assert authenticate(username=account.username, password=account.password) is not None
+    assert authenticate(username=ADMIN.username, password=ADMIN.password).is_superuser
     staff = authenticate(username=STAFF.username, password=STAFF.password)
-    assert admin.is_superuser
-    assert not staff.is_superuser
+    assert not staff.is_staff
     assert Membership.objects.filter(user=staff, unit__code="342601", role=Role.FILLER).exists()
+    assert Membership.objects.filter(user__username=REVIEWER.username, unit__code="342601",
+                                     role=Role.UNIT_REVIEWER).exists()
+    assert Membership.objects.filter(user__username=FINANCE.username, unit=None,
+                                     role=Role.FINANCE_REVIEWER).exists()
 
 
 def test_demo_users_can_be_created_twice(seeded):
     create_demo_users()
     create_demo_users()
-    assert Membership.objects.count() == 1
+    assert Membership.objects.count() == 3
 
 
 def test_demo_users_are_refused_in_production(seeded, settings):
@@ -31,7 +35,9 @@ def test_demo_users_are_refused_in_production(seeded, settings):
         create_demo_users()
 
 
-def test_staff_demo_user_sees_projects_in_the_admin(seeded, client):
+def test_demo_filler_sees_the_units_projects_on_the_home_page(seeded, client):
     create_demo_users()
     client.login(username=STAFF.username, password=STAFF.password)
-    assert client.get("/admin/budget/project/").status_code == 200
+    response = client.get("/")
+    assert response.status_code == 200
+    assert "社会保险信息网络建设维护费" in response.content.decode()

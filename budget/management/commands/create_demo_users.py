@@ -11,4 +11,4 @@ class Command(BaseCommand):
         self.stdout.write("演示账号（仅供本机演示，请勿用于生产）：")
         for account in accounts:
             self.stdout.write(f"  {account.description}：用户名 {account.username}  密码 {account.password}")
-        self.stdout.write("打开 http://127.0.0.1:8000/admin/ 登录。")
+        self.stdout.write("打开 http://127.0.0.1:8000/ 登录（管理后台：/admin/）。")
