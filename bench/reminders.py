@@ -19,22 +19,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-OUT = ROOT / "bench" / "out"
+
+from bench.database import choose_database  # noqa: E402
 
 
 def setup_django(keep: bool) -> str:
-    url = os.environ.get("BENCH_DATABASE_URL")
-    if url:
-        os.environ["DATABASE_URL"] = url
-        label = "PostgreSQL"
-    else:
-        OUT.mkdir(parents=True, exist_ok=True)
-        path = OUT / "reminders.sqlite3"
-        if path.exists() and not keep:
-            path.unlink()
-        os.environ.pop("DATABASE_URL", None)
-        os.environ["SQLITE_PATH"] = str(path)
-        label = "SQLite"
+    label = choose_database("reminders", keep)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ["DEBUG"] = "0"
     os.environ["EMAIL_BACKEND"] = "django.core.mail.backends.locmem.EmailBackend"
@@ -44,7 +34,7 @@ def setup_django(keep: bool) -> str:
     django.setup()
     from django.core.management import call_command
 
-    if url and not keep:
+    if label == "PostgreSQL" and not keep:
         call_command("flush", interactive=False, verbosity=0)
     call_command("migrate", verbosity=0)
     return label
