@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import redis
+from celery.signals import task_postrun
 from django.conf import settings
 from django.core import mail
 from django.db import connection
@@ -109,9 +110,24 @@ def redis_server():
         client.shutdown(nosave=True)
 
 
+@pytest.fixture
+def worker_connections_closed():
+    """Worker threads keep their own database connections: close each one when its task ends,
+    or the test database cannot be dropped at teardown ("being accessed by other users")."""
+
+    def close(**kwargs):
+        connection.close()  # the connection of the worker thread that ran the task
+
+    task_postrun.connect(close, weak=False)
+    yield
+    task_postrun.disconnect(close)
+
+
 @pytest.mark.services
 @pytest.mark.django_db(transaction=True)
-def test_two_concurrent_scans_send_each_reminder_exactly_once(redis_server, monkeypatch):
+def test_two_concurrent_scans_send_each_reminder_exactly_once(
+    redis_server, worker_connections_closed, monkeypatch
+):
     from celery.contrib.testing.worker import start_worker
 
     from config.celery import app
