@@ -30,7 +30,7 @@ from .cli import finding_text
 from .errors import BadFile, ExcelImportError
 from .export import target_rows_workbook
 from .sheets import BOLD, CENTER, HEADER_FILL, SheetWriter
-from .targets_import import TargetsImport, _missing_projects, _review, _writer_problems
+from .targets_import import TargetsImport, missing_projects, review_rows, writer_problems
 from .values import LevelNames
 
 SOURCE_SHOWN = 60  # characters of a source line shown with a finding
@@ -187,10 +187,10 @@ def import_document(doc: DocumentRead, year: int, *, dry_run: bool = False,
     problems = [Problem(p.line, p.column, p.message) for p in doc.problems]
     problems += _year_problems(doc, year)
     if doc.errors or problems:
-        raise DocumentImportError(doc, problems + _writer_problems(year, doc.rows))
+        raise DocumentImportError(doc, problems + writer_problems(year, doc.rows))
     if not doc.rows:
         raise DocumentImportError(doc, [Problem(None, "表13", "未读到任何指标")])
-    findings, blocked = _review(doc.rows, year)
+    findings, blocked = review_rows(doc.rows, year)
     if blocked:
         raise DocumentImportError(doc, [
             Problem(f.source_row, "目标审核", f.message) for f in findings
@@ -200,7 +200,7 @@ def import_document(doc: DocumentRead, year: int, *, dry_run: bool = False,
     except TargetsError as exc:
         raise DocumentImportError(doc, exc.problems) from exc
     targets = TargetsImport(result=result, rows=len(doc.rows), sheet="表13", findings=findings,
-                            missing_projects=_missing_projects(year, doc.rows))
+                            missing_projects=missing_projects(year, doc.rows))
     return DocumentImport(doc=doc, targets=targets)
 
 

@@ -66,12 +66,12 @@ def import_targets(source, year: int, *, dry_run: bool = False, replace: bool = 
     (every problem, nothing written) or BadFile (one message)."""
     table, rows, problems = read_targets(source, filename=filename, sheet=sheet, limits=limits)
     if problems:
-        problems += _writer_problems(year, rows)
+        problems += writer_problems(year, rows)
         raise ExcelImportError(problems, table.filename)
     if not rows:
         raise ExcelImportError([Problem(table.header_row, "三级指标", "表头下没有任何指标行")],
                                table.filename)
-    findings, blocked = _review(rows, year)
+    findings, blocked = review_rows(rows, year)
     if blocked:
         raise ExcelImportError(
             [Problem(f.source_row, "目标审核", f.message) for f in findings
@@ -81,7 +81,7 @@ def import_targets(source, year: int, *, dry_run: bool = False, replace: bool = 
     except TargetsError as exc:
         raise ExcelImportError(exc.problems, table.filename) from exc
     return TargetsImport(result=result, rows=len(rows), sheet=table.sheet, findings=findings,
-                         missing_projects=_missing_projects(year, rows))
+                         missing_projects=missing_projects(year, rows))
 
 
 class _Converter:
@@ -220,7 +220,7 @@ def _units_by_name() -> dict[str, str]:
     return {match_key(name): code for code, name in Unit.objects.values_list("code", "name")}
 
 
-def _writer_problems(year: int, rows: list[TargetRow]) -> list[Problem]:
+def writer_problems(year: int, rows: list[TargetRow]) -> list[Problem]:
     """The writer's own checks (levels, duplicates, budgets) on the rows that did convert, so one
     run reports every problem. The writer rolls its dry run back."""
     if not rows:
@@ -232,7 +232,7 @@ def _writer_problems(year: int, rows: list[TargetRow]) -> list[Problem]:
     return []
 
 
-def _review(rows: list[TargetRow], year: int) -> tuple[list, bool]:
+def review_rows(rows: list[TargetRow], year: int) -> tuple[list, bool]:
     """performance.review's checks on the rows, when that module is installed."""
     try:
         service = importlib.import_module("performance.review.service")
@@ -245,7 +245,7 @@ def _review(rows: list[TargetRow], year: int) -> tuple[list, bool]:
     return list(outcome.findings), bool(getattr(outcome, "blocked", False))
 
 
-def _missing_projects(year: int, rows: list[TargetRow]) -> list[str]:
+def missing_projects(year: int, rows: list[TargetRow]) -> list[str]:
     """Projects of the file's units and year that the file does not list."""
     in_file = {(row.unit_code, row.project_name) for row in rows}
     codes = {code for code, _ in in_file}

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from performance.excel.cli import fail, finding_text, listing
+from performance.excel.cli import fail, report_targets
 from performance.excel.errors import ExcelImportError
 from performance.excel.targets_import import import_targets
 
@@ -22,15 +22,5 @@ class Command(BaseCommand):
                                      replace=options["replace"], sheet=options["sheet"])
         except ExcelImportError as exc:
             raise fail(self, exc) from exc
-        result = outcome.result
         self.stdout.write(f"工作表“{outcome.sheet}”：{outcome.summary()}")
-        listing(self, "文件中没有、数据库中" + ("已删除" if result.indicators_removed else "保留")
-                + "的指标", result.missing)
-        listing(self, "文件中没有、数据库中保留的项目", outcome.missing_projects)
-        listing(self, "目标审核发现", [finding_text(f) for f in outcome.findings])
-        if options["dry_run"]:
-            self.stdout.write(self.style.WARNING("试运行：未写入任何数据。"))
-        elif not result.changed:
-            self.stdout.write(self.style.SUCCESS("与数据库一致，没有变化。"))
-        else:
-            self.stdout.write(self.style.SUCCESS("导入完成。"))
+        report_targets(self, outcome, dry_run=options["dry_run"])
