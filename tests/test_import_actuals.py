@@ -227,6 +227,16 @@ def test_missing_columns_are_named(final):
 # ---------------------------------------------------------------- speed by query count
 
 
+def test_import_refreshes_the_stored_scores_and_lights(final):
+    indicator = indicators(1)[0]
+    data = csv_bytes([KEYS + ["实际完成值"], key(indicator) + [indicator.target_value or "优"]])
+    import_actuals(data, final)
+    record = ProjectRecord.objects.get(project=indicator.project, period=final)
+    assert record.computed_at is not None
+    assert record.score_total is not None
+    assert record.indicators_missing == indicator.project.indicators.count() - 1
+
+
 def test_query_count_does_not_grow_with_rows(db):
     unit = UnitFactory(code="900001", name="大单位")
     project = ProjectFactory(unit=unit)
@@ -243,7 +253,8 @@ def test_query_count_does_not_grow_with_rows(db):
         assert result.records_created == len(items)
         return len(ctx.captured_queries)
 
-    assert count(many[:5], "few") == count(many, "many") <= 10
+    # About 10 for the import itself and 7 for refreshing the stored scores and lights.
+    assert count(many[:5], "few") == count(many, "many") <= 18
 
 
 # ---------------------------------------------------------------- command, task, admin

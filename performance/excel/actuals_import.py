@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from budget.models import Unit
 from performance.models import IndicatorRecord, ProjectRecord, WorkflowStatus
+from performance.services.snapshot import refresh_snapshots
 from performance.services.upsert import upsert
 
 from .actuals_rows import RECORD_COLUMNS, Matcher, RowReader
@@ -91,6 +92,10 @@ def import_actuals(file, period, *, units: Iterable | None = None, dry_run: bool
         with transaction.atomic():
             _upsert(IndicatorRecord, records, ["indicator", "period"], fields)
             _upsert(ProjectRecord, projects, ["project", "period"], project_fields)
+            # Lists and dashboards read the stored scores and lights: bring them up to date in
+            # the same transaction, whoever imported (command, admin or the unit's upload).
+            if touched:
+                refresh_snapshots(period, sorted(touched))
     report(100)
     return result
 

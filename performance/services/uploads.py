@@ -25,7 +25,7 @@ from performance.models import (
     ProjectRecord,
 )
 
-from .entry import EntryRefused, lock_text, refresh_snapshots
+from .entry import EntryRefused, lock_text
 
 CHUNK = 2000
 
@@ -51,12 +51,10 @@ def start_upload(upload, period, user) -> ImportJob:
 
 
 def run_upload(job: ImportJob) -> ImportJob:
-    """Run the import, then record the history and refresh the snapshots of what changed."""
+    """Run the import (which refreshes the snapshots it changed), then record the history."""
     jobs.run_job(job)
     if job.status == ImportStatus.DONE and not job.dry_run:
-        projects = record_import_history(job)
-        if projects:
-            refresh_snapshots(job.period, sorted(projects))
+        record_import_history(job)
     return job
 
 
