@@ -183,3 +183,15 @@ def test_the_page_runs_the_same_number_of_queries_for_10_or_200_projects_and_mor
     for _ in range(17):
         IndicatorFactory(project=team.project, weight=Decimal(1))
     assert count_queries(client, url(team)) == small
+
+
+def test_page_renders_when_the_reviewer_who_returned_it_was_deleted(team):
+    from django.utils import timezone
+
+    ProjectRecord.objects.create(
+        project=team.project, period=team.period, status=WorkflowStatus.RETURNED,
+        return_reason="佐证材料不全", reviewed_at=timezone.now(), reviewed_by=None,
+    )
+    response = as_user(team.filler).get(url(team))
+    assert response.status_code == 200
+    assert "佐证材料不全" in response.content.decode()

@@ -32,9 +32,10 @@ class ProjectFilter(django_filters.FilterSet):
         label="监控灯", method="filter_light", choices=[*choices(Light), (NO_LIGHT, "未评")],
         empty_label="全部", widget=Select(attrs=SELECT))
 
-    def __init__(self, *args, units=None, **kwargs):
+    def __init__(self, *args, units=None, projects=None, **kwargs):
         super().__init__(*args, **kwargs)
         self._units = units
+        self._projects = projects
 
     @property
     def form(self):
@@ -47,6 +48,21 @@ class ProjectFilter(django_filters.FilterSet):
                 for pk, code, name in self._units.order_by("code").values_list("id", "code",
                                                                                 "name"))]
         return self._form
+
+    def count(self):
+        """How many rows `qs` has, counted on `projects` (the same projects without the record
+        join, see listing.visible_projects) when no active filter needs the record; else None
+        (then the paginator counts `qs` itself)."""
+        projects = self._projects
+        if projects is None:
+            return None
+        if self.is_bound:
+            self.errors  # noqa: B018 -- validates the form, as qs does
+            cleaned = self.form.cleaned_data
+            if cleaned.get("status") or cleaned.get("light"):
+                return None
+            projects = self.filter_queryset(projects)
+        return projects.count()
 
     def search(self, queryset, name, value):
         value = value.strip()

@@ -12,7 +12,7 @@ from django_tables2.export import TableExport
 from budget.models import Unit
 from performance.access import fill_units, sees_all_units, visible_units
 from performance.models import ImportJob, ImportKind
-from performance.services.listing import project_rows, unit_summary
+from performance.services.listing import project_rows, unit_summary, visible_projects
 from performance.services.periods import periods, pick_period
 
 from .filters import ProjectFilter
@@ -31,7 +31,7 @@ def _listing(request):
     finance = sees_all_units(user)
     units = Unit.objects.all() if finance else visible_units(user)
     filterset = ProjectFilter(request.GET or None, queryset=project_rows(period, user),
-                              units=units)
+                              units=units, projects=visible_projects(period, user))
     return period, candidates, filterset
 
 
@@ -51,6 +51,8 @@ def home(request):
         RequestConfig(request, paginate={"per_page": 50}).configure(summary)
     else:
         table = ProjectTable(filterset.qs, period=period)
+        # the paginator's count without the record join when no filter needs the record
+        table.data._length = filterset.count()
         RequestConfig(request, paginate={"per_page": PER_PAGE}).configure(table)
     units = list(fill_units(request.user))
     query = request.GET.copy()

@@ -25,7 +25,7 @@ from performance.services.workflow import (
 )
 
 from .forms import ReturnForm, ReviewForm
-from .page import attach_forms, load_sheet
+from .page import attach_forms, load_sheet, rows_html
 
 
 def _page_url(project, period) -> str:
@@ -73,6 +73,7 @@ def project_page(request, pk):
     return render(request, "entry/project.html", {
         "project": project, "period": period, "periods": candidates, "sheet": sheet,
         "rights": rights, "read_only": read_only, "editable": not read_only,
+        "rows_html": rows_html(sheet, editable=not read_only),
         "problems": problems, "score": sheet.result.score,
         "history": project_history(project, period, sheet.indicators),
         "can_approve": rights.review and sheet.status == "submitted" and not period.is_locked,

@@ -4,7 +4,7 @@ plain value for the Excel export."""
 from decimal import Decimal
 
 import django_tables2 as tables
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
@@ -51,8 +51,7 @@ class FastBody:
             columns.append((bound.accessor.split("__"), f'<td class="{css}">',
                             getattr(self, f"render_{bound.name}", None)))
         rows = []
-        for row in self.page.object_list if self.page else self.rows:
-            record = row.record
+        for record in self._records():
             cells = ["<tr>"]
             for accessor, td, render in columns:
                 value = _resolve(record, accessor)
@@ -67,6 +66,21 @@ class FastBody:
             return format_html('<tr><td colspan="{}" class="text-center text-secondary py-4">{}</td>'
                                "</tr>", len(columns), self.empty_text)
         return mark_safe("".join(rows))
+
+    def _records(self):
+        """The records of the current page (all rows without pagination). A page of model
+        instances is read in two steps: the ordered ids of the page (sorting the whole
+        filtered set on narrow rows), then those rows in full; same rows, same order."""
+        if getattr(self, "page", None) is None:  # (a Page's truth would read its rows)
+            return (row.record for row in self.rows)
+        page = self.page.object_list.data  # the page's slice of the filtered queryset
+        base = self.data.data  # the same queryset, not sliced
+        if not (isinstance(page, QuerySet) and isinstance(base, QuerySet)
+                and page.query.is_sliced and not base.query.values_select):
+            return (row.record for row in self.page.object_list)
+        ids = list(page.values_list("pk", flat=True))
+        by_id = {record.pk: record for record in base.order_by().filter(pk__in=ids)}
+        return [by_id[pk] for pk in ids]
 
 
 def _resolve(record, path):

@@ -12,6 +12,7 @@ from .record_fields import (
     INDICATOR_HISTORY_FIELDS,
     PROJECT_HISTORY_FIELDS,
     label,
+    norm,
     shown,
     values_of,
     who,
@@ -45,40 +46,48 @@ def project_history(project, period, indicators, limit: int = 100) -> list[Histo
     names = {i.id: i.name for i in indicators}
     entries = []
     rows = (IndicatorRecord.history.filter(period_id=period.id, indicator_id__in=list(names))
-            .select_related("history_user").only(*INDICATOR_HISTORY_FIELDS, "indicator_id", *META)
-            .order_by("-history_date", "-history_id")[:MAX_ROWS])
+            .order_by("-history_date", "-history_id")
+            .values(*INDICATOR_HISTORY_FIELDS, "indicator_id", *META)[:MAX_ROWS])
     entries += _entries(reversed(list(rows)), INDICATOR_HISTORY_FIELDS,
-                        lambda row: names.get(row.indicator_id, "指标"))
+                        lambda row: names.get(row["indicator_id"], "指标"))
     rows = (ProjectRecord.history.filter(period_id=period.id, project_id=project.id)
-            .select_related("history_user").only(*PROJECT_HISTORY_FIELDS, *META)
-            .order_by("-history_date", "-history_id")[:MAX_ROWS])
+            .order_by("-history_date", "-history_id")
+            .values(*PROJECT_HISTORY_FIELDS, *META)[:MAX_ROWS])
     entries += _entries(reversed(list(rows)), PROJECT_HISTORY_FIELDS, lambda row: "项目")
     entries.sort(key=lambda e: e.at, reverse=True)
     return entries[:limit]
 
 
 def _entries(rows, fields, subject) -> list[HistoryEntry]:
-    """Each row against the previous row of the same record (oldest first in `rows`), with
-    simple-history's diff_against; a created record shows what it was created with."""
-    previous: dict[int, object] = {}
+    """Each row (a values() dict) against the previous row of the same record (oldest first in
+    `rows`), field by field as simple-history's diff_against compares them (stored values,
+    `!=`); a created record shows what it was created with."""
+    previous: dict[int, dict] = {}
     found = []
     for row in rows:
-        before = previous.get(row.id)
-        previous[row.id] = row
-        if row.history_type == "-" or (before is None and row.history_type == "~"):
+        before = previous.get(row["id"])
+        previous[row["id"]] = row
+        kind, reason = row["history_type"], row["history_change_reason"]
+        if kind == "-" or (before is None and kind == "~"):
             continue  # deleted, or the row it changed is past MAX_ROWS: not shown half-known
         if before is None:
-            blank, new = values_of(None, fields), values_of(row, fields)
+            blank, new = values_of(None, fields), {f: norm(row[f]) for f in fields}
             changes = tuple(Change(label(f), shown(f, blank[f]), shown(f, new[f]))
                             for f in fields if new[f] != blank[f])
         else:
-            delta = row.diff_against(before, included_fields=list(fields))
-            changes = tuple(Change(label(c.field), shown(c.field, c.old), shown(c.field, c.new))
-                            for c in sorted(delta.changes, key=lambda c: fields.index(c.field))
-                            if shown(c.field, c.old) != shown(c.field, c.new))
-        if not (changes or row.history_change_reason):
+            changes = tuple(Change(label(f), shown(f, before[f]), shown(f, row[f]))
+                            for f in fields if before[f] != row[f]
+                            and shown(f, before[f]) != shown(f, row[f]))
+        if not (changes or reason):
             continue
-        action = row.history_change_reason or ("新建" if row.history_type == "+" else "修改")
-        found.append(HistoryEntry(row.history_date, who(row.history_user), subject(row), action,
-                                  changes))
+        action = reason or ("新建" if kind == "+" else "修改")
+        found.append(HistoryEntry(row["history_date"], _who(row), subject(row), action, changes))
     return found
+
+
+def _who(row) -> str:
+    """record_fields.who of the row's history_user, from its values() columns."""
+    if row["history_user__username"] is None:
+        return who(None)
+    full = f"{row['history_user__first_name']} {row['history_user__last_name']}".strip()
+    return full or row["history_user__username"]

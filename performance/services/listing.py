@@ -25,11 +25,8 @@ def project_rows(period, user) -> QuerySet[Project]:
     """The projects of `period`'s year in the units `user` may see, annotated with
     entry_status (草稿 when there is no record yet), spent, score, grade, light,
     projected, missing and effective budget. Lazy: nothing runs until it is evaluated."""
-    projects = Project.objects.filter(year=period.year)
-    if not sees_all_units(user):
-        projects = projects.filter(unit__in=visible_units(user))
     return (
-        projects.annotate(rec=FilteredRelation("records", condition=Q(records__period=period)))
+        visible_projects(period, user).annotate(rec=FilteredRelation("records", condition=Q(records__period=period)))
         .annotate(
             entry_status=Coalesce(F("rec__status"), Value(WorkflowStatus.DRAFT.value)),
             spent=F("rec__spent"),
@@ -42,6 +39,16 @@ def project_rows(period, user) -> QuerySet[Project]:
         )
         .select_related("unit")
     )
+
+
+def visible_projects(period, user) -> QuerySet[Project]:
+    """The projects of `period`'s year in the units `user` may see, without the record join:
+    as many as project_rows (one record per project and period), so counting these is the
+    cheap way to count project_rows when no filter looks at the record."""
+    projects = Project.objects.filter(year=period.year)
+    if not sees_all_units(user):
+        projects = projects.filter(unit__in=visible_units(user))
+    return projects
 
 
 def unit_summary(rows: QuerySet[Project]) -> QuerySet:

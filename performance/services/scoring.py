@@ -166,13 +166,13 @@ def _score(period, projects, policy) -> Iterator[ProjectResult]:
             project_name=name,
             budget=budget if adjusted is None else adjusted,
             spent=spent,
-            score=score_project([_input(row) for row in own], execution, policy),
+            score=score_project([indicator_input(row) for row in own], execution, policy),
             rows=own,
             level_names=names,
         )
 
 
-def _input(row) -> IndicatorInput:
+def indicator_input(row) -> IndicatorInput:
     (_, indicator_id, _, _, name, operator, target, target_grade, unit, weight, direction,
      actual, actual_grade, deduction) = row
     return IndicatorInput(
