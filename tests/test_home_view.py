@@ -160,3 +160,16 @@ def test_the_page_runs_the_same_number_of_queries_for_10_or_200_projects(team, w
                              light="yellow")
     assert Project.objects.count() == 200
     assert count_queries(user, **params) == small
+
+
+def test_the_page_of_projects_is_read_once(team):
+    # Ordered ids of the page, then those rows in full: the pagination must not read the
+    # page again (a regression once cost a second full page query).
+    for n in range(60):
+        ProjectFactory(unit=team.unit, name=f"分页项目{n:02d}")
+    client = as_user(team.finance)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(HOME).status_code == 200
+    page_reads = [q["sql"] for q in queries.captured_queries
+                  if 'FROM "budget_project"' in q["sql"] and "LIMIT" in q["sql"]]
+    assert len(page_reads) == 1

@@ -80,7 +80,10 @@ class FastBody:
             return (row.record for row in self.page.object_list)
         ids = list(page.values_list("pk", flat=True))
         by_id = {record.pk: record for record in base.order_by().filter(pk__in=ids)}
-        return [by_id[pk] for pk in ids]
+        records = [by_id[pk] for pk in ids]
+        # The page's rows, now read: the pagination's len(page) must not read them again.
+        self.page.object_list.data = records
+        return records
 
 
 def _resolve(record, path):
