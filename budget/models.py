@@ -38,6 +38,7 @@ class Unit(models.Model):
         null=True,
         blank=True,
     )
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "预算单位"
@@ -235,10 +236,12 @@ class Project(models.Model):
         related_name="projects",
         help_text="表8 中对应的项目行；名称不一致时为空，由目标审核报告。",
     )
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "项目"
         ordering = ["unit__code", "year", "id"]
+        indexes = [models.Index(fields=["year", "updated_at"], name="project_year_updated")]
         constraints = [
             models.UniqueConstraint(
                 fields=["unit", "year", "name"],

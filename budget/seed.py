@@ -33,10 +33,7 @@ def load_budget_document(data: dict) -> Unit:
     department, _ = Department.objects.update_or_create(
         code=data["department"]["code"], defaults={"name": data["department"]["name"]}
     )
-    unit, _ = Unit.objects.update_or_create(
-        code=data["unit"]["code"],
-        defaults={"name": data["unit"]["name"], "department": department},
-    )
+    unit = _update_unit(data["unit"]["code"], data["unit"]["name"], department)
     _load_tree(FunctionalSubject, data["functional_subjects"])
     _load_tree(EconomicSubject, data["economic_subjects"])
     year = data["year"]
@@ -55,6 +52,18 @@ def load_budget_document(data: dict) -> Unit:
                 "item_count": total.get("item_count"),
             },
         )
+    return unit
+
+
+def _update_unit(code: str, name: str, department: Department) -> Unit:
+    """Create or update the unit, saving only when something differs: a save moves its
+    updated_at (auto_now), which pages cached under the unit's data version depend on."""
+    unit, created = Unit.objects.get_or_create(
+        code=code, defaults={"name": name, "department": department}
+    )
+    if not created and (unit.name, unit.department_id) != (name, department.id):
+        unit.name, unit.department = name, department
+        unit.save()
     return unit
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.db import transaction
+from django.utils import timezone
 
 from budget.models import BudgetLine, FunctionalSubject, Project, SourceTable
 from budget.seed import SEED_DIR, load_budget_document, read_seed
@@ -117,10 +118,12 @@ def link_projects_to_budget_lines(unit, year) -> int:
         for line in BudgetLine.objects.filter(unit=unit, year=year, source_table=SourceTable.T8)
     }
     changed = []
+    now = timezone.now()  # bulk_update does not apply auto_now
     for project in Project.objects.filter(unit=unit, year=year, budget_line__isnull=True):
         line = lines.get(match_key(project.name))
         if line is not None:
             project.budget_line = line
+            project.updated_at = now
             changed.append(project)
-    Project.objects.bulk_update(changed, ["budget_line"])
+    Project.objects.bulk_update(changed, ["budget_line", "updated_at"])
     return len(changed)

@@ -63,6 +63,7 @@ class AnnualGoal(models.Model):
         Project, verbose_name="项目", on_delete=models.CASCADE, related_name="goal"
     )
     text = models.TextField("年度目标")
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "年度目标"
@@ -96,6 +97,7 @@ class Indicator(models.Model):
         blank=True,
         help_text="监控时与按时间进度折算的目标比较（如数量、成本支出）；留空则按二级指标和单位自动判断",
     )
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "绩效指标"

@@ -5,12 +5,17 @@ everything first and reports every problem with its row; then it writes all or n
 a constant number of queries per batch (no per-row query), so a 100,000-row file stays fast.
 Re-applying the same rows changes nothing; a changed target updates its indicator in place,
 so values already entered for it stay.
+
+Every row written gets one `updated_at` per run (bulk_update and the raw upsert do not apply
+auto_now, so it is set here); rows that did not change are not written, so their stamp, and any
+page cached under it, stays.
 """
 
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.utils import timezone
 
 from budget.models import Project, ProjectCategory, Unit
 from performance.domain import Operator, TargetRow
@@ -172,6 +177,7 @@ def _validate(rows: list[TargetRow], levels) -> list[Problem]:
 
 
 def _write(year, rows, levels, result, replace, category, functional_subject):
+    now = timezone.now()
     unit_names = {row.unit_code: row.unit_name for row in rows}
     units = {u.code: u for u in Unit.objects.filter(code__in=unit_names)}
     new_units = [Unit(code=code, name=name) for code, name in unit_names.items() if code not in units]
@@ -205,9 +211,10 @@ def _write(year, rows, levels, result, replace, category, functional_subject):
             )
         elif project.budget_amount != first.budget:
             project.budget_amount = first.budget
+            project.updated_at = now
             changed_projects.append(project)
     Project.objects.bulk_create(new_projects, batch_size=BATCH)
-    Project.objects.bulk_update(changed_projects, ["budget_amount"], batch_size=BATCH)
+    Project.objects.bulk_update(changed_projects, ["budget_amount", "updated_at"], batch_size=BATCH)
     if new_projects:
         projects = {
             (p.unit.code, p.name): p
@@ -215,14 +222,14 @@ def _write(year, rows, levels, result, replace, category, functional_subject):
         }
     touched = {key: projects[key] for key in by_project}
     created_ids = {projects[(p.unit.code, p.name)].id for p in new_projects}
-    goal_changed = _write_goals(touched, by_project)
+    goal_changed = _write_goals(touched, by_project, now)
     # A project created in this run counts as created, not also as updated.
     updated_ids = ({p.id for p in changed_projects} | goal_changed) - created_ids
     result.projects_created, result.projects_updated = len(created_ids), len(updated_ids)
-    _write_indicators(touched, by_project, levels, result, replace)
+    _write_indicators(touched, by_project, levels, result, replace, now)
 
 
-def _write_goals(projects, by_project) -> set[int]:
+def _write_goals(projects, by_project, now) -> set[int]:
     """Create or update the 年度目标; return the ids of the projects whose goal changed."""
     goals = {g.project_id: g for g in AnnualGoal.objects.filter(project__in=projects.values())}
     new_goals, changed_goals = [], []
@@ -234,13 +241,14 @@ def _write_goals(projects, by_project) -> set[int]:
                 new_goals.append(AnnualGoal(project=project, text=text))
         elif goal.text != text:
             goal.text = text
+            goal.updated_at = now
             changed_goals.append(goal)
     AnnualGoal.objects.bulk_create(new_goals, batch_size=BATCH)
-    AnnualGoal.objects.bulk_update(changed_goals, ["text"], batch_size=BATCH)
+    AnnualGoal.objects.bulk_update(changed_goals, ["text", "updated_at"], batch_size=BATCH)
     return {g.project_id for g in new_goals + changed_goals}
 
 
-def _write_indicators(projects, by_project, levels, result, replace):
+def _write_indicators(projects, by_project, levels, result, replace, now):
     # Existing indicators as plain tuples: model instances for 100,000 rows cost seconds.
     existing: dict[int, dict[str, tuple]] = defaultdict(dict)
     for row in Indicator.objects.filter(project__in=projects.values()).values_list(
@@ -273,7 +281,7 @@ def _write_indicators(projects, by_project, levels, result, replace):
                 result.indicators_updated += 1
             writes.append(
                 {"project_id": project.id, "name": row.name, "source_row": row.source_row,
-                 **dict(zip(COMPARED_FIELDS, values, strict=True))}
+                 "updated_at": now, **dict(zip(COMPARED_FIELDS, values, strict=True))}
             )
         for name in current:
             result.missing.append(f"{project.name} / {name}")
@@ -284,5 +292,7 @@ def _write_indicators(projects, by_project, levels, result, replace):
             "performance.Indicator", 0
         )
     # One INSERT … ON CONFLICT per batch creates new rows and updates changed ones in place
-    # (their id, and so the values entered against them, stay).
-    upsert(Indicator, writes, unique=["project", "name"], update=[*COMPARED_FIELDS, "source_row"])
+    # (their id, and so the values entered against them, stay). Only new and changed rows are in
+    # `writes`, so an unchanged indicator keeps its updated_at.
+    upsert(Indicator, writes, unique=["project", "name"],
+           update=[*COMPARED_FIELDS, "source_row", "updated_at"])
