@@ -199,6 +199,18 @@ REMINDERS = {
 }
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000")
 
+# The cache holds the rendered content of the busiest pages and the dashboard's data, each
+# under the version of the data it shows (performance.services.page_cache), so it is never
+# stale. Each process's memory by default; CACHE_URL=redis://… shares one between processes.
+# PAGE_CACHE_SECONDS=0 renders every page in full.
+CACHE_URL = env("CACHE_URL")
+CACHES = {"default": (
+    {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    if CACHE_URL else
+    {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 1000}}
+)}
+PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 300)
+
 # The scoring policy: None means the defaults of domain.md; a deployment may give a mapping
 # of the numbers it changes, e.g. SCORING_POLICY = {"negative_convention": "ratio"}.
 SCORING_POLICY = None

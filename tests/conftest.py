@@ -1,6 +1,14 @@
 import pytest
+from django.core.cache import cache
 
 from performance.seed import load_seed
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with an empty cache: ids and frozen times repeat between tests, so a
+    page cached by one test could otherwise match another's data version."""
+    cache.clear()
 
 
 @pytest.fixture

@@ -49,3 +49,11 @@ def test_settings_use_chinese_and_shanghai_time(settings):
 
 def test_migrations_are_complete(db):
     call_command("makemigrations", "--check", "--dry-run", verbosity=0)
+
+
+def test_the_cache_is_shared_through_redis_when_cache_url_is_set():
+    code = "from django.conf import settings; print(settings.CACHES['default']['BACKEND'])"
+    shared = manage("shell", "--no-imports", "-c", code, CACHE_URL="redis://127.0.0.1:6379/3")
+    local = manage("shell", "--no-imports", "-c", code, CACHE_URL="")
+    assert shared.stdout.strip().splitlines()[-1] == "django.core.cache.backends.redis.RedisCache"
+    assert local.stdout.strip().splitlines()[-1] == "django.core.cache.backends.locmem.LocMemCache"

@@ -1,18 +1,21 @@
 """Home: the projects of the user's units in a period (finance staff: every unit, plus a
-per-unit summary), filtered, sorted and paginated in SQL, exportable to Excel as filtered."""
+per-unit summary), filtered, sorted and paginated in SQL, exportable to Excel as filtered.
+The filters and the table are cached per data version (performance.services.page_cache)."""
 
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET
 from django_tables2 import RequestConfig
 from django_tables2.export import TableExport
 
 from budget.models import Unit
-from performance.access import fill_units, sees_all_units, visible_units
+from performance.access import fill_units, sees_all_units, user_roles, visible_units
 from performance.models import ImportJob, ImportKind
 from performance.services.listing import project_rows, unit_summary, visible_projects
+from performance.services.page_cache import cached_html, listing_version
 from performance.services.periods import periods, pick_period
 
 from .filters import ProjectFilter
@@ -22,10 +25,11 @@ from .tables import ProjectTable, UnitSummaryTable
 PER_PAGE = 50
 
 
-def _listing(request):
+def _listing(request, period=None, candidates=None):
     user = request.user
-    candidates = list(periods())
-    period = pick_period(request.GET.get("period"), candidates)
+    if period is None:
+        candidates = list(periods())
+        period = pick_period(request.GET.get("period"), candidates)
     if period is None:
         return None, candidates, None
     finance = sees_all_units(user)
@@ -38,13 +42,35 @@ def _listing(request):
 @login_required
 @require_GET
 def home(request):
-    period, candidates, filterset = _listing(request)
-    context = {"period": period, "periods": candidates, "finance": sees_all_units(request.user)}
+    user = request.user
+    candidates = list(periods())
+    period = pick_period(request.GET.get("period"), candidates)
+    finance = sees_all_units(user)
+    context = {"period": period, "periods": candidates, "finance": finance}
     if period is None:
         return render(request, "entry/home.html", context)
+    scope = "all" if finance else sorted({u for u, _ in user_roles(user) if u is not None})
+    query = sorted((key, tuple(values)) for key, values in request.GET.lists())
+    context["listing"] = cached_html(
+        "listing", [period.pk, scope, query, listing_version(period)],
+        lambda extra: _render_listing(request, period, candidates, finance))
+    units = list(fill_units(user))
+    context.update({
+        "fill_units": units,
+        "upload_form": UploadForm(initial={"period": period.code}) if units else None,
+        "recent_uploads": (ImportJob.objects.filter(created_by=user, kind=ImportKind.ACTUALS)
+                           .select_related("period")[:5] if units else []),
+    })
+    return render(request, "entry/home.html", context)
+
+
+def _render_listing(request, period, candidates, finance) -> str:
+    """The filters and the table (or, for finance staff, the per-unit summary) of the page.
+    Rendered without the user: what it shows depends only on the cache key's parts."""
+    _, _, filterset = _listing(request, period=period, candidates=candidates)
     # finance staff: the per-unit summary is a tab of its own (one grouped query over every
     # project), so the project list does not pay for it
-    units_view = context["finance"] and request.GET.get("view") == "units"
+    units_view = finance and request.GET.get("view") == "units"
     table = summary = None
     if units_view:
         summary = UnitSummaryTable(unit_summary(filterset.qs), prefix="u-", period=period)
@@ -54,19 +80,14 @@ def home(request):
         # the paginator's count without the record join when no filter needs the record
         table.data._length = filterset.count()
         RequestConfig(request, paginate={"per_page": PER_PAGE}).configure(table)
-    units = list(fill_units(request.user))
     query = request.GET.copy()
     for key in ("page", "sort", "u-page", "u-sort", "view"):
         query.pop(key, None)
-    context.update({
-        "filter": filterset, "table": table, "summary": summary, "fill_units": units,
-        "upload_form": UploadForm(initial={"period": period.code}) if units else None,
-        "recent_uploads": (ImportJob.objects.filter(created_by=request.user,
-                                                    kind=ImportKind.ACTUALS)
-                           .select_related("period")[:5] if units else []),
-        "export_query": query.urlencode(), "units_view": units_view,
+    return render_to_string("entry/_listing.html", {
+        "request": request, "period": period, "finance": finance, "filter": filterset,
+        "table": table, "summary": summary, "export_query": query.urlencode(),
+        "units_view": units_view,
     })
-    return render(request, "entry/home.html", context)
 
 
 @login_required

@@ -6,14 +6,18 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods, require_POST
 
 from performance.access import get_project_for_user, project_rights
 from performance.models import format_decimal
 from performance.services.entry import EditConflict, EntryRefused, read_only_reason, save_entries
 from performance.services.history import project_history
+from performance.services.page_cache import cached_html, periods_key, project_version
 from performance.services.periods import periods, pick_period
 from performance.services.workflow import (
     Incomplete,
@@ -46,31 +50,52 @@ def project_page(request, pk):
     project = get_project_for_user(request.user, pk)
     rights = project_rights(request.user, project)
     period, candidates = _period(request, project)
+    if request.method == "GET":
+        # the same content for everyone with the same rights, until the data change
+        content = cached_html(
+            "project", [project.pk, period.pk, rights.fill, rights.review, rights.finance,
+                        periods_key(candidates), project_version(project, period)],
+            lambda extra: _content(project, period, candidates, rights, **extra), request)
+        return _page(request, project, period, content)
     sheet = load_sheet(project, period)
     read_only = read_only_reason(period, rights, sheet.record)
-    if request.method == "POST":
-        if read_only:
-            messages.error(request, read_only)
+    if read_only:
+        messages.error(request, read_only)
+        return redirect(_page_url(project, period))
+    attach_forms(sheet, data=request.POST)
+    forms = [row.form for row in sheet.rows] + [sheet.project_form]
+    if all(form.is_valid() for form in forms):
+        outcome = _save(request, sheet)
+        if outcome is None:
             return redirect(_page_url(project, period))
-        attach_forms(sheet, data=request.POST)
-        forms = [row.form for row in sheet.rows] + [sheet.project_form]
-        if all(form.is_valid() for form in forms):
-            outcome = _save(request, sheet)
-            if outcome is None:
-                return redirect(_page_url(project, period))
-            sheet = load_sheet(project, period)  # the other person's values, freshly read
-            attach_forms(sheet, data=outcome.data, conflicts=outcome.conflicts)
-            read_only = read_only_reason(period, rights, sheet.record)
-        else:
-            bad = sum(1 for form in forms if form.errors)
-            messages.error(request, f"有 {bad} 处填写有误（已标红），未保存，请修改后再保存。")
-    elif not read_only:
-        attach_forms(sheet)
+        sheet = load_sheet(project, period)  # the other person's values, freshly read
+        attach_forms(sheet, data=outcome.data, conflicts=outcome.conflicts)
+    else:
+        bad = sum(1 for form in forms if form.errors)
+        messages.error(request, f"有 {bad} 处填写有误（已标红），未保存，请修改后再保存。")
+    content = _content(project, period, candidates, rights, csrf_token=get_token(request),
+                       sheet=sheet)
+    return _page(request, project, period, mark_safe(content))
+
+
+def _page(request, project, period, content):
+    return render(request, "entry/project.html",
+                  {"project": project, "period": period, "content": content})
+
+
+def _content(project, period, candidates, rights, csrf_token, sheet=None) -> str:
+    """The page's content for someone with `rights`; `sheet` (with its forms) when a POST
+    has read it, else read here. Uses no user and no request: see page_cache."""
+    if sheet is None:
+        sheet = load_sheet(project, period)
+        if not read_only_reason(period, rights, sheet.record):
+            attach_forms(sheet)
+    read_only = read_only_reason(period, rights, sheet.record)
     problems = []
     if rights.fill and not read_only:
         problems = submission_problems(project, period, result=sheet.result,
                                        records=sheet.records, record=sheet.record)
-    return render(request, "entry/project.html", {
+    return render_to_string("entry/_project_content.html", {
         "project": project, "period": period, "periods": candidates, "sheet": sheet,
         "rights": rights, "read_only": read_only, "editable": not read_only,
         "rows_html": rows_html(sheet, editable=not read_only),
@@ -81,6 +106,7 @@ def project_page(request, pk):
                        and not period.is_locked),
         "return_form": ReturnForm(initial={"version": sheet.version, "period": period.code}),
         "review_form": ReviewForm(initial={"version": sheet.version, "period": period.code}),
+        "csrf_token": csrf_token,
     })
 
 

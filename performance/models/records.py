@@ -125,6 +125,11 @@ class ProjectRecord(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "项目填报记录"
         ordering = ["project__unit__code", "project_id", "period"]
+        # the latest change of a period is one index seek (page_cache.listing_version)
+        indexes = [
+            models.Index(fields=["period", "updated_at"], name="record_period_updated"),
+            models.Index(fields=["period", "computed_at"], name="record_period_computed"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["project", "period"],

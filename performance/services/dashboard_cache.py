@@ -1,10 +1,11 @@
 """The finance overview aggregates every project of a period: its data (and the page's tables)
 are cached per *snapshot version*, so a page view after the first costs one small query.
 
-The version changes whenever a ProjectRecord of the year's periods is created, deleted, saved
-(updated_at) or refreshed (computed_at) — every change of values, lights, scores and workflow
-goes through one of these — and with the scoring policy. Names of units and projects are not
-part of it: a rename shows after CACHE_SECONDS at most.
+The version is the project list's (page_cache.listing_version) for each of the periods, with
+the scoring policy: it changes whenever a ProjectRecord of those periods is created, deleted,
+saved (updated_at) or refreshed (computed_at) — every change of values, lights, scores and
+workflow goes through one of these — and whenever a project or unit is added, removed or
+renamed.
 """
 
 from __future__ import annotations
@@ -14,9 +15,8 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from django.core.cache import cache
-from django.db.models import Count, Max
 
-from performance.models import ProjectRecord
+from performance.services.page_cache import listing_version
 from performance.services.scoring import current_policy
 
 CACHE_SECONDS = 300
@@ -24,12 +24,10 @@ T = TypeVar("T")
 
 
 def snapshot_version(periods) -> str:
-    """A short text that changes whenever the stored snapshot of `periods` may have changed."""
-    ids = sorted(p.id for p in periods)
-    agg = ProjectRecord.objects.filter(period_id__in=ids).aggregate(
-        n=Count("id"), computed=Max("computed_at"), updated=Max("updated_at"))
-    stamp = "-".join(str(v.timestamp()) if v else "0" for v in (agg["computed"], agg["updated"]))
-    return f"{'.'.join(map(str, ids))}:{agg['n']}:{stamp}:{current_policy().fingerprint}"
+    """A text that changes whenever the stored snapshot of `periods` may have changed."""
+    ordered = sorted(periods, key=lambda p: p.id)
+    stamps = ";".join(f"{p.id}:{listing_version(p)}" for p in ordered)
+    return f"{stamps}:{current_policy().fingerprint}"
 
 
 def cached(name: str, version: str, compute: Callable[[], T]) -> T:

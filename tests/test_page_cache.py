@@ -1,0 +1,266 @@
+"""The cached content of the project list and the project page: served again while the data
+are unchanged, rendered anew after any change that shows on the page, never shared between
+people with different rights or units, and with each request's own CSRF token."""
+
+import re
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from performance.models import IndicatorRecord, ProjectRecord
+from performance.services import page_cache
+from performance.services.entry import Entry, save_entries
+from performance.services.snapshot import refresh_snapshots
+from performance.services.workflow import approve, submit
+from tests.entry_setup import lock, make_team
+from tests.factories import IndicatorFactory, ProjectFactory, ProjectRecordFactory
+
+pytestmark = pytest.mark.django_db
+
+HOME = reverse("entry:home")
+
+
+@pytest.fixture
+def team():
+    return make_team()
+
+
+def as_user(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def project_url(team):
+    return f"{reverse('entry:project', args=[team.project.pk])}?period={team.period.code}"
+
+
+def get(client, url) -> tuple[str, int]:
+    """The page and the number of queries it ran."""
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return response.content.decode(), len(queries)
+
+
+TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
+
+
+def same_page(a: str, b: str) -> bool:
+    """Equal but for the CSRF tokens (each request masks its own)."""
+    return TOKEN.sub("", a) == TOKEN.sub("", b)
+
+
+def save_values(team, *values, spent=None):
+    entries = {}
+    for indicator, value in zip(team.indicators, values, strict=False):
+        record = IndicatorRecord.objects.filter(indicator=indicator, period=team.period).first()
+        entries[indicator.id] = Entry(record.version if record else None,
+                                      {"actual_value": Decimal(value)})
+    record = ProjectRecord.objects.filter(project=team.project, period=team.period).first()
+    project_entry = (Entry(record.version if record else None, {"spent": Decimal(spent)})
+                     if spent is not None else None)
+    save_entries(team.project, team.period, team.filler, entries, project_entry)
+
+
+# --- the project list ---------------------------------------------------------------------
+
+def test_the_project_list_seen_again_is_served_from_the_cache_with_fewer_queries(team):
+    client = as_user(team.finance)
+    first, cold = get(client, HOME)
+    again, warm = get(client, HOME)
+    assert same_page(again, first)
+    assert warm < cold
+
+
+def test_the_project_list_shows_a_renamed_project_and_unit_at_once(team):
+    client = as_user(team.finance)
+    get(client, HOME)
+    team.project.name = "更名后的项目"
+    team.project.save()
+    assert "更名后的项目" in get(client, HOME)[0]
+    team.unit.name = "更名后的单位"
+    team.unit.save()
+    assert "更名后的单位" in get(client, HOME)[0]
+
+
+def test_the_project_list_shows_saved_values_workflow_steps_and_refreshed_scores(team):
+    client = as_user(team.finance)
+    assert "已提交" not in get(client, HOME)[0].split("<tbody>")[1]
+    save_values(team, "100", "100", "100", spent="95")
+    assert "95.00" in get(client, HOME)[0]
+    submit(team.project, team.period, team.filler)
+    assert "已提交" in get(client, HOME)[0].split("<tbody>")[1]
+    approve(team.project, team.period, team.reviewer)
+    assert "已审核" in get(client, HOME)[0].split("<tbody>")[1]
+    ProjectRecord.objects.filter(project=team.project).update(score_total=None)
+    refresh_snapshots(team.period)
+    assert ProjectRecord.objects.get(project=team.project).score_total is not None
+    body = get(client, HOME)[0].split("<tbody>")[1]
+    assert str(ProjectRecord.objects.get(project=team.project).score_total) in body
+
+
+def test_the_project_list_shows_added_and_deleted_projects(team):
+    client = as_user(team.finance)
+    get(client, HOME)
+    added = ProjectFactory(unit=team.unit, name="新增的项目")
+    assert "新增的项目" in get(client, HOME)[0]
+    added.delete()
+    assert "新增的项目" not in get(client, HOME)[0]
+
+
+def test_units_do_not_share_their_cached_project_list(team):
+    ProjectFactory(unit=team.other_unit, name="外单位的项目")
+    assert "外单位的项目" in get(as_user(team.outsider), HOME)[0]
+    page = get(as_user(team.filler), HOME)[0]
+    assert "外单位的项目" not in page and team.project.name in page
+
+
+def test_filters_sorting_and_pages_are_cached_apart(team):
+    ProjectRecordFactory(project=team.project, period=team.period, light="red")
+    ProjectFactory(unit=team.unit, name="没有亮灯的项目")
+    client = as_user(team.finance)
+    everything = get(client, HOME)[0]
+    red = get(client, f"{HOME}?light=red")[0]
+    assert "没有亮灯的项目" in everything and "没有亮灯的项目" not in red
+
+
+# --- the project page ---------------------------------------------------------------------
+
+def test_the_project_page_seen_again_is_served_from_the_cache_with_fewer_queries(team):
+    client = as_user(team.filler)
+    first, cold = get(client, project_url(team))
+    again, warm = get(client, project_url(team))
+    assert same_page(again, first)
+    assert warm < cold
+
+
+def test_the_project_page_shows_saved_values_and_workflow_steps_at_once(team):
+    client = as_user(team.reviewer)
+    get(client, project_url(team))
+    save_values(team, "100.5", "100", "100", spent="95")
+    assert "100.5" in get(client, project_url(team))[0]
+    approve_form = reverse("entry:approve", args=[team.project.pk])
+    submit(team.project, team.period, team.filler)
+    assert approve_form in get(client, project_url(team))[0]
+    approve(team.project, team.period, team.reviewer)
+    page = get(client, project_url(team))[0]
+    assert approve_form not in page and "退回修改" in page
+
+
+def test_the_project_page_shows_changed_targets_goal_and_names_at_once(team):
+    client = as_user(team.filler)
+    get(client, project_url(team))
+    indicator = team.indicators[0]
+    indicator.name = "改过名称的指标"
+    indicator.save()
+    assert "改过名称的指标" in get(client, project_url(team))[0]
+    IndicatorFactory(project=team.project, name="新加的指标", weight=Decimal(1))
+    assert "新加的指标" in get(client, project_url(team))[0]
+    team.project.goal.text = "改过的年度目标"
+    team.project.goal.save()
+    assert "改过的年度目标" in get(client, project_url(team))[0]
+    team.unit.name = "改过名称的单位"
+    team.unit.save()
+    assert "改过名称的单位" in get(client, project_url(team))[0]
+
+
+def test_a_locked_period_shows_on_the_cached_project_page(team):
+    client = as_user(team.filler)
+    assert "保存草稿" in get(client, project_url(team))[0]
+    lock(team.period, team.finance)
+    page = get(client, project_url(team))[0]
+    assert "保存草稿" not in page and "已锁定" in page
+
+
+def test_people_with_other_rights_do_not_share_the_cached_project_page(team):
+    filler_page = get(as_user(team.filler), project_url(team))[0]
+    reviewer_page = get(as_user(team.reviewer), project_url(team))[0]
+    finance_page = get(as_user(team.finance), project_url(team))[0]
+    assert "保存草稿" in filler_page
+    assert "保存草稿" not in reviewer_page and "保存草稿" not in finance_page
+    assert "你的角色：填报人" in filler_page
+    assert "你的角色：单位审核人" in reviewer_page
+    assert "你的角色：财政审核人" in finance_page
+
+
+def token_in(page: str) -> str:
+    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+
+
+def test_each_request_of_a_cached_page_gets_its_own_working_csrf_token(team):
+    first = Client(enforce_csrf_checks=True)
+    first.force_login(team.filler)
+    second = Client(enforce_csrf_checks=True)
+    second.force_login(team.filler)
+    get(first, project_url(team))
+    page = get(second, project_url(team))[0]  # from the cache
+    token = token_in(page)
+    assert token != page_cache.secrets.token_hex(16)  # (not a stand-in)
+    data = {"csrfmiddlewaretoken": token, "period": team.period.code, "action": "save",
+            "p-version": "", "p-spent": "60", "p-spent_reason": ""}
+    for indicator in team.indicators:
+        data.update({f"i{indicator.id}-version": "", f"i{indicator.id}-actual_value": "",
+                     f"i{indicator.id}-explanation": ""})
+    response = second.post(project_url(team), data)
+    assert response.status_code == 302
+    assert ProjectRecord.objects.get(project=team.project).spent == Decimal("60")
+    # the first client's token is its own: it does not appear in the second one's page
+    assert token_in(get(first, project_url(team))[0]) != token
+
+
+def test_a_stand_in_token_never_reaches_a_page(team, monkeypatch):
+    seen = []
+    real = page_cache.secrets.token_hex
+
+    def remember(n):
+        seen.append(real(n))
+        return seen[-1]
+
+    monkeypatch.setattr(page_cache.secrets, "token_hex", remember)
+    client = as_user(team.filler)
+    pages = [get(client, project_url(team))[0] for _ in range(2)]
+    assert seen and not any(marker in page for marker in seen for page in pages)
+
+
+def test_the_cache_can_be_turned_off(team, settings):
+    settings.PAGE_CACHE_SECONDS = 0
+    client = as_user(team.finance)
+    _, first = get(client, HOME)
+    _, second = get(client, HOME)
+    assert first == second  # both rendered in full
+
+
+# --- the versions ---------------------------------------------------------------------------
+
+def test_a_version_does_not_change_while_nothing_changes(team):
+    assert page_cache.listing_version(team.period) == page_cache.listing_version(team.period)
+    project = type(team.project).objects.select_related("unit", "goal").get(pk=team.project.pk)
+    assert (page_cache.project_version(project, team.period)
+            == page_cache.project_version(project, team.period))
+
+
+def test_another_projects_values_do_not_change_a_project_pages_version(team):
+    other = ProjectFactory(unit=team.unit)
+    indicator = IndicatorFactory(project=other)
+    project = type(team.project).objects.select_related("unit", "goal").get(pk=team.project.pk)
+    before = page_cache.project_version(project, team.period)
+    save_entries(other, team.period, team.filler,
+                 {indicator.id: Entry(None, {"actual_value": Decimal(5)})})
+    assert page_cache.project_version(project, team.period) == before
+    assert page_cache.listing_version(team.period) != ""
+
+
+def test_the_finance_overview_shows_a_renamed_unit_at_once(team):
+    ProjectRecordFactory(project=team.project, period=team.period)
+    refresh_snapshots(team.period)
+    client = as_user(team.finance)
+    overview = f"{reverse('dashboard:overview')}?period={team.period.code}"
+    assert team.unit.name in get(client, overview)[0]
+    team.unit.name = "更名后的单位"
+    team.unit.save()
+    assert "更名后的单位" in get(client, overview)[0]
