@@ -146,19 +146,31 @@ def test_two_concurrent_scans_send_each_reminder_exactly_once(
 
         monkeypatch.setattr(service, "scan", scan_together)
     pool = {"pool": "threads", "concurrency": 2} if together else {"pool": "solo"}
+    # Wait for the sends by the worker's own signal, not by polling the database: on SQLite a
+    # read from this thread locks the in-memory table against the worker's write.
+    sends, all_sent = [], threading.Event()
+
+    def count_sends(sender=None, **kwargs):
+        if getattr(sender, "name", None) == tasks.send_reminder.name:
+            sends.append(kwargs.get("state"))
+            if len(sends) >= messages:
+                all_sent.set()
+
+    task_postrun.connect(count_sends, weak=False)
     app.control.purge()  # nothing left over from an earlier, interrupted run
-    with start_worker(app, perform_ping_check=False, shutdown_timeout=30, **pool):
-        first, second = tasks.scan_reminders.delay(NOW), tasks.scan_reminders.delay(NOW)
-        summaries = [first.get(timeout=60), second.get(timeout=60)]
-        deadline = time.monotonic() + 60
-        while (ReminderLog.objects.exclude(status=ReminderStatus.SENT).exists()
-               and time.monotonic() < deadline):
-            time.sleep(0.1)
-        time.sleep(0.5)  # a duplicate send, were there one, would land now
+    try:
+        with start_worker(app, perform_ping_check=False, shutdown_timeout=30, **pool):
+            first, second = tasks.scan_reminders.delay(NOW), tasks.scan_reminders.delay(NOW)
+            summaries = [first.get(timeout=60), second.get(timeout=60)]
+            all_sent.wait(timeout=60)
+            time.sleep(0.5)  # a duplicate send, were there one, would land now
+    finally:
+        task_postrun.disconnect(count_sends)
 
     assert sorted(s["new"] for s in summaries) == [0, messages]
     assert sum(s["already_claimed"] for s in summaries) == rows
     assert ReminderLog.objects.count() == rows
     assert set(ReminderLog.objects.values_list("status", flat=True)) == {ReminderStatus.SENT}
+    assert sends == ["SUCCESS"] * messages
     assert len(mail.outbox) == messages
     assert len({tuple(m.to) for m in mail.outbox}) == messages
