@@ -227,12 +227,19 @@ def test_a_stand_in_token_never_reaches_a_page(team, monkeypatch):
     assert seen and not any(marker in page for marker in seen for page in pages)
 
 
-def test_the_cache_can_be_turned_off(team, settings):
-    settings.PAGE_CACHE_SECONDS = 0
+@pytest.mark.parametrize("page", ["home", "project", "overview"])
+def test_the_cache_can_be_turned_off(team, settings, page):
+    ProjectRecordFactory(project=team.project, period=team.period)
+    url = {"home": HOME, "project": project_url(team),
+           "overview": f"{reverse('dashboard:overview')}?period={team.period.code}"}[page]
     client = as_user(team.finance)
-    _, first = get(client, HOME)
-    _, second = get(client, HOME)
-    assert first == second  # both rendered in full
+    settings.PAGE_CACHE_SECONDS = 0
+    _, first = get(client, url)
+    _, second = get(client, url)
+    assert first == second  # both read and rendered in full
+    settings.PAGE_CACHE_SECONDS = 300
+    get(client, url)
+    assert get(client, url)[1] < first
 
 
 # --- the versions ---------------------------------------------------------------------------

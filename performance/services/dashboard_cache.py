@@ -16,10 +16,9 @@ from typing import TypeVar
 
 from django.core.cache import cache
 
-from performance.services.page_cache import listing_version
+from performance.services.page_cache import cache_seconds, listing_version
 from performance.services.scoring import current_policy
 
-CACHE_SECONDS = 300
 T = TypeVar("T")
 
 
@@ -31,10 +30,12 @@ def snapshot_version(periods) -> str:
 
 
 def cached(name: str, version: str, compute: Callable[[], T]) -> T:
-    """compute() once per (name, version) and CACHE_SECONDS."""
+    """compute() once per (name, version) for PAGE_CACHE_SECONDS (every time when it is 0)."""
+    if cache_seconds() <= 0:
+        return compute()
     key = f"dashboard:{name}:{hashlib.sha1(version.encode()).hexdigest()[:20]}"
     value = cache.get(key)
     if value is None:
         value = compute()
-        cache.set(key, value, CACHE_SECONDS)
+        cache.set(key, value, cache_seconds())
     return value

@@ -7,7 +7,7 @@ from functools import cached_property
 
 from django.core.paginator import Paginator
 
-from performance.services.dashboard_cache import CACHE_SECONDS, cached, snapshot_version
+from performance.services.dashboard_cache import cached, snapshot_version
 from performance.services.overview import (
     PAGE_SIZE,
     heat_map,
@@ -16,12 +16,15 @@ from performance.services.overview import (
     unit_rows,
     watch_list,
 )
+from performance.services.page_cache import cache_seconds as page_cache_seconds
 
 
 class OverviewPage:
     """One page of the overview of `period`; `periods` are those listed (the year's are used)."""
 
-    cache_seconds = CACHE_SECONDS
+    @property
+    def cache_seconds(self) -> int:
+        return page_cache_seconds()
 
     def __init__(self, period, periods, number: int, project_link):
         self.period = period
