@@ -5,8 +5,9 @@ Money is in 万元 with two decimals, as the published tables print it.
 
 from decimal import Decimal
 
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
+from django.utils import timezone
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
@@ -213,6 +214,22 @@ class ProjectCategory(models.TextChoices):
     SPECIFIC = "specific", "特定目标类"
 
 
+def _touch_units(unit_ids) -> None:
+    """Move the units' updated_at: a project list cached under its data version
+    (performance.services.page_cache) then sees that a project of theirs is gone, without
+    counting every project of the year on each request."""
+    Unit.objects.filter(pk__in=set(unit_ids)).update(updated_at=timezone.now())
+
+
+class ProjectQuerySet(models.QuerySet):
+    def delete(self):
+        with transaction.atomic():
+            units = list(self.values_list("unit_id", flat=True))
+            deleted = super().delete()
+            _touch_units(units)
+        return deleted
+
+
 class Project(models.Model):
     """项目: the unit of budgeting and of performance targets."""
 
@@ -238,6 +255,8 @@ class Project(models.Model):
     )
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
+    objects = ProjectQuerySet.as_manager()
+
     class Meta:
         verbose_name = verbose_name_plural = "项目"
         ordering = ["unit__code", "year", "id"]
@@ -262,6 +281,12 @@ class Project(models.Model):
 
     def __str__(self):
         return self.name
+
+    def delete(self, *args, **kwargs):
+        with transaction.atomic():
+            deleted = super().delete(*args, **kwargs)
+            _touch_units([self.unit_id])
+        return deleted
 
     @property
     def effective_budget(self) -> Decimal:

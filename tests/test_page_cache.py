@@ -107,10 +107,23 @@ def test_the_project_list_shows_saved_values_workflow_steps_and_refreshed_scores
 def test_the_project_list_shows_added_and_deleted_projects(team):
     client = as_user(team.finance)
     get(client, HOME)
-    added = ProjectFactory(unit=team.unit, name="新增的项目")
-    assert "新增的项目" in get(client, HOME)[0]
-    added.delete()
-    assert "新增的项目" not in get(client, HOME)[0]
+    one = ProjectFactory(unit=team.unit, name="删除的项目")
+    ProjectFactory(unit=team.other_unit, name="批量删除的项目")
+    ProjectFactory(unit=team.unit, name="最后新增的项目")  # the newest stays: no stamp goes back
+    page = get(client, HOME)[0]
+    assert "删除的项目" in page and "批量删除的项目" in page and "最后新增的项目" in page
+    one.delete()
+    assert "删除的项目" not in get(client, HOME)[0].replace("批量删除的项目", "")
+    type(one).objects.filter(name="批量删除的项目").delete()  # as the admin's action does
+    assert "批量删除的项目" not in get(client, HOME)[0]
+
+
+def test_the_project_list_shows_a_deleted_record(team):
+    ProjectRecordFactory(project=team.project, period=team.period, status="submitted")
+    client = as_user(team.finance)
+    assert "已提交" in get(client, HOME)[0].split("<tbody>")[1]
+    ProjectRecord.objects.filter(project=team.project).delete()
+    assert "已提交" not in get(client, HOME)[0].split("<tbody>")[1]
 
 
 def test_units_do_not_share_their_cached_project_list(team):
