@@ -60,7 +60,9 @@ def user_roles(user) -> frozenset[tuple[int | None, str]]:
         return frozenset()
     cached = getattr(user, "_jxt_roles", None)
     if cached is None:
-        cached = frozenset(Membership.objects.filter(user=user).values_list("unit_id", "role"))
+        # unordered: Membership's default ordering would join the user and unit tables
+        cached = frozenset(Membership.objects.filter(user=user).order_by()
+                           .values_list("unit_id", "role"))
         user._jxt_roles = cached
     return cached
 

@@ -6,7 +6,6 @@ templates (class "num")."""
 from decimal import Decimal, InvalidOperation
 
 from django import template
-from django.template.loader import get_template
 from django.utils.html import format_html
 
 from performance.domain import Light
@@ -117,14 +116,3 @@ def grade_badge(value) -> str:
     if not value:
         return DASH
     return GRADE_BADGES.get(value) or _grade(value)
-
-
-@register.simple_tag(takes_context=True)
-def optional_include(context, name: str) -> str:
-    """Render template `name` with the current context when it exists; nothing otherwise
-    (e.g. a header snippet another part of the product provides)."""
-    try:
-        found = get_template(name)
-    except template.TemplateDoesNotExist:
-        return ""
-    return found.render(context.flatten(), context.get("request"))
