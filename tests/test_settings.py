@@ -57,3 +57,14 @@ def test_the_cache_is_shared_through_redis_when_cache_url_is_set():
     local = manage("shell", "--no-imports", "-c", code, CACHE_URL="")
     assert shared.stdout.strip().splitlines()[-1] == "django.core.cache.backends.redis.RedisCache"
     assert local.stdout.strip().splitlines()[-1] == "django.core.cache.backends.locmem.LocMemCache"
+
+
+def test_postgresql_binds_parameters_on_the_server_unless_turned_off():
+    code = ("from django.conf import settings; "
+            "print(settings.DATABASES['default']['OPTIONS'].get('server_side_binding'))")
+    url = "postgres://jxt:secret@127.0.0.1:5432/jxt"
+    on = manage("shell", "--no-imports", "-c", code, DATABASE_URL=url)
+    off = manage("shell", "--no-imports", "-c", code, DATABASE_URL=url,
+                 DATABASE_SERVER_SIDE_BINDING="0")
+    assert on.stdout.strip().splitlines()[-1] == "True", on.stderr
+    assert off.stdout.strip().splitlines()[-1] == "False", off.stderr
