@@ -23,6 +23,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from django.db import connections
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -65,6 +66,10 @@ def browser_page(*, width: int = 1366, height: int = 900, locale: str = "zh-CN")
                 yield context.new_page()
                 context.close()
             finally:
+                # ORM calls made inside this block ran in Playwright's event-loop context, which
+                # has database connections of its own: close them here, in that context, or one
+                # outlives the run and PostgreSQL cannot drop the test database.
+                connections.close_all()
                 browser.close()
     finally:
         if previous is None:
