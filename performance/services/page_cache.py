@@ -5,8 +5,8 @@ instead of reading and rendering everything.
 A version is one query of MAX(updated_at) / MAX(computed_at) (and, for one project's few
 rows, COUNT and SUM(version)) over the rows a page shows. Every write of those rows moves one
 of them: save() stamps updated_at, the imports set it, a snapshot refresh sets computed_at, a
-deletion leaves a history row or moves a parent's stamp (see LISTING_SQL). So a change shows on the next request; no write has to remember to
-clear a cache. What no stamp covers shows within CACHE_SECONDS at most: a person's display
+deletion leaves a history row or moves a parent's stamp (see LISTING_SQL). So a change shows
+on the next request; no write has to remember to clear a cache. What no stamp covers shows within CACHE_SECONDS at most: a person's display
 name in the history, the names of the indicator levels, and, on the project list, a write
 whose transaction commits a stamp older than one another transaction committed meanwhile
 (the newest history row of any project record, a sequence, catches every save() among them,
@@ -41,14 +41,22 @@ def cache_seconds() -> int:
 
 
 def _sql(template: str, **models) -> str:
-    """`template` with {model} and {model.field} replaced by quoted table and column names."""
-    quote = connection.ops.quote_name
-    names = {}
-    for alias, model in models.items():
-        names[alias] = quote(model._meta.db_table)
-        for field in model._meta.concrete_fields:
-            names[f"{alias}_{field.name}"] = quote(field.column)
-    return template.format(**names)
+    """`template` with {alias} and {alias_field} replaced by the quoted table and column names
+    of the model given as alias=Model; built once per template and database vendor."""
+    key = (template, connection.vendor, tuple(models.items()))
+    sql = _SQL.get(key)
+    if sql is None:
+        quote = connection.ops.quote_name
+        names = {}
+        for alias, model in models.items():
+            names[alias] = quote(model._meta.db_table)
+            for field in model._meta.concrete_fields:
+                names[f"{alias}_{field.name}"] = quote(field.column)
+        sql = _SQL[key] = template.format(**names)
+    return sql
+
+
+_SQL: dict[tuple, str] = {}
 
 
 def _version(sql: str, params: list) -> str:
