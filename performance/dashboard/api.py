@@ -17,8 +17,9 @@ from django.views.decorators.http import require_GET
 
 from performance.access import get_unit_for_user, require_finance_reviewer
 from performance.monitoring.lights import time_progress
-from performance.services.dashboard_cache import cached, snapshot_version
+from performance.services.dashboard_cache import snapshot_version
 from performance.services.overview import heat_map, summary, unit_rows
+from performance.services.page_cache import cached
 from performance.services.unit_dashboard import unit_dashboard
 
 from .common import pick_period
@@ -50,7 +51,7 @@ def _respond(request, name: str, build) -> HttpResponse:
     period, unit = _scope(request)
     if unit is not None:
         return JsonResponse(build(period, unit))
-    content = cached(f"api-{name}:{period.id}", snapshot_version([period]),
+    content = cached(f"dashboard-api-{name}", [period.id, snapshot_version([period])],
                      lambda: json.dumps(build(period, None), cls=DjangoJSONEncoder).encode())
     return HttpResponse(content, content_type="application/json")
 

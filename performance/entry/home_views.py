@@ -25,18 +25,12 @@ from .tables import ProjectTable, UnitSummaryTable
 PER_PAGE = 50
 
 
-def _listing(request, period=None, candidates=None):
+def _filterset(request, period) -> ProjectFilter:
+    """The filters of the GET over the projects of `period` the user may see."""
     user = request.user
-    if period is None:
-        candidates = list(periods())
-        period = pick_period(request.GET.get("period"), candidates)
-    if period is None:
-        return None, candidates, None
-    finance = sees_all_units(user)
-    units = Unit.objects.all() if finance else visible_units(user)
-    filterset = ProjectFilter(request.GET or None, queryset=project_rows(period, user),
-                              units=units, projects=visible_projects(period, user))
-    return period, candidates, filterset
+    units = Unit.objects.all() if sees_all_units(user) else visible_units(user)
+    return ProjectFilter(request.GET or None, queryset=project_rows(period, user),
+                         units=units, projects=visible_projects(period, user))
 
 
 @login_required
@@ -53,7 +47,7 @@ def home(request):
     query = sorted((key, tuple(values)) for key, values in request.GET.lists())
     context["listing"] = cached_html(
         "listing", [period.pk, scope, query, listing_version(period)],
-        lambda extra: _render_listing(request, period, candidates, finance))
+        lambda extra: _render_listing(request, period, finance))
     units = list(fill_units(user))
     context.update({
         "fill_units": units,
@@ -64,10 +58,10 @@ def home(request):
     return render(request, "entry/home.html", context)
 
 
-def _render_listing(request, period, candidates, finance) -> str:
+def _render_listing(request, period, finance) -> str:
     """The filters and the table (or, for finance staff, the per-unit summary) of the page.
     Rendered without the user: what it shows depends only on the cache key's parts."""
-    _, _, filterset = _listing(request, period=period, candidates=candidates)
+    filterset = _filterset(request, period)
     # finance staff: the per-unit summary is a tab of its own (one grouped query over every
     # project), so the project list does not pay for it
     units_view = finance and request.GET.get("view") == "units"
@@ -94,10 +88,10 @@ def _render_listing(request, period, candidates, finance) -> str:
 @require_GET
 def export(request):
     """The filtered rows (all pages, in the chosen order) as an Excel workbook."""
-    period, _, filterset = _listing(request)
+    period = pick_period(request.GET.get("period"), list(periods()))
     if period is None:
         return home(request)
-    table = ProjectTable(filterset.qs, period=period)
+    table = ProjectTable(_filterset(request, period).qs, period=period)
     RequestConfig(request, paginate=False).configure(table)
     exporter = TableExport("xlsx", table, dataset_kwargs={"title": f"项目 {period.code}"})
     return exporter.response(f"projects-{period.code}.xlsx")

@@ -7,7 +7,7 @@ from functools import cached_property
 
 from django.core.paginator import Paginator
 
-from performance.services.dashboard_cache import cached, snapshot_version
+from performance.services.dashboard_cache import snapshot_version
 from performance.services.overview import (
     PAGE_SIZE,
     heat_map,
@@ -17,6 +17,7 @@ from performance.services.overview import (
     watch_list,
 )
 from performance.services.page_cache import cache_seconds as page_cache_seconds
+from performance.services.page_cache import cached
 
 
 class OverviewPage:
@@ -34,7 +35,7 @@ class OverviewPage:
         self.version = snapshot_version(self.year_periods)
 
     def _cached(self, name, compute):
-        return cached(f"{name}:{self.period.id}:{self.number}", self.version, compute)
+        return cached(f"dashboard-{name}", [self.period.id, self.number, self.version], compute)
 
     @cached_property
     def summary(self):

@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Callable, Iterable
+from typing import TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
@@ -34,6 +35,7 @@ from performance.models import Indicator, IndicatorRecord, ProjectRecord
 from performance.services.scoring import current_policy
 
 CACHE_SECONDS = 300
+T = TypeVar("T")
 
 
 def cache_seconds() -> int:
@@ -119,24 +121,33 @@ def periods_key(periods: Iterable) -> str:
                     f"{p.deadline},{p.locked_at},{p.locked_by_id}" for p in periods)
 
 
+def cached(name: str, parts: Iterable, compute: Callable[[], T]) -> T:
+    """compute() once per (name, parts) for PAGE_CACHE_SECONDS (every time when it is 0)."""
+    seconds = cache_seconds()
+    if seconds <= 0:
+        return compute()
+    digest = hashlib.sha256("\x1f".join(map(str, parts)).encode()).hexdigest()[:32]
+    key = f"page:{name}:{digest}"
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, seconds)
+    return value
+
+
 def cached_html(name: str, parts: Iterable, render: Callable[[dict], str],
                 request=None) -> SafeString:
-    """render(context_extra) once per (name, parts) for CACHE_SECONDS; the HTML after.
+    """render(context_extra) once per (name, parts) (see cached); the HTML after.
 
     A fragment with forms is rendered with a random stand-in for the CSRF token (render
     receives it as {"csrf_token": ...}); it is replaced with this request's token when
     served, so no token is ever shared between requests or users."""
-    seconds = cache_seconds()
-    marker = secrets.token_hex(16)
-    if seconds <= 0:
-        return _serve(marker, render({"csrf_token": marker}), request)
-    digest = hashlib.sha256("\x1f".join(map(str, parts)).encode()).hexdigest()[:32]
-    key = f"page:{name}:{digest}"
-    hit = cache.get(key)
-    if hit is None:
-        hit = (marker, render({"csrf_token": marker}))
-        cache.set(key, hit, seconds)
-    return _serve(*hit, request)
+
+    def compute():
+        marker = secrets.token_hex(16)
+        return marker, render({"csrf_token": marker})
+
+    return _serve(*cached(name, parts, compute), request)
 
 
 def _serve(marker: str, html: str, request) -> SafeString:
