@@ -217,7 +217,7 @@ CACHES = {"default": (
 )}
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 300)
 
-# The scoring policy: None means the defaults of domain.md; a deployment may give a mapping
+# The scoring policy (docs/scoring.md): None means the defaults; a deployment may give a mapping
 # of the numbers it changes, e.g. SCORING_POLICY = {"negative_convention": "ratio"}.
 SCORING_POLICY = None
 

@@ -101,7 +101,7 @@ def choices(enum_cls) -> list[tuple[str, str]]:
     return [(member.value, member.label) for member in enum_cls]
 
 
-# The reference names of domain.md. The database holds them as editable tables; these are
+# The reference names of docs/targets.md. The database holds them as editable tables; these are
 # only what a fresh database is seeded with.
 LEVEL1_NAMES = ("产出指标", "成本指标", "效益指标", "满意度指标")
 LEVEL2_NAMES = {

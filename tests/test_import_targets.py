@@ -122,7 +122,7 @@ def test_review_errors_refuse_the_import_when_the_setting_says_so(levels, settin
     assert not Indicator.objects.exists()
 
 
-# ---------------------------------------------------------------- normalizations of domain.md
+# ---------------------------------------------------------------- normalizations of docs/targets.md
 
 BASE = ["342601-广元市社会保险事务中心", "测试项目", "10.00", "目标", "产出指标", "数量指标",
         "培训人数", "≥", "95", "%", "90", "正向指标"]

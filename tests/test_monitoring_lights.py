@@ -1,4 +1,4 @@
-"""The light rules of domain.md "Monitoring lights", one test per row of the table."""
+"""The light rules of docs/monitoring.md, one test per row of the table."""
 
 import subprocess
 import sys

@@ -1,4 +1,4 @@
-"""performance.normalize: every spelling domain.md lists, and every error, in Chinese."""
+"""performance.normalize: every spelling docs/targets.md lists, and every error, in Chinese."""
 
 from decimal import Decimal
 

@@ -1,4 +1,4 @@
-"""Table-driven tests of the pure scoring engine (domain.md "Scoring")."""
+"""Table-driven tests of the pure scoring engine (docs/scoring.md)."""
 
 import subprocess
 import sys

@@ -14,7 +14,7 @@ from tests.factories import IndicatorFactory, PeriodFactory, ProjectFactory, Uni
 
 # Per project: money spent, and the actuals that differ from "target met" (every other
 # quantitative indicator reaches its target exactly, every 定性 one is graded 优).
-# The totals and grades on the right were worked out by hand from domain.md's rules:
+# The totals and grades on the right were worked out by hand from docs/scoring.md's rules:
 HAND_WORKED = {
     "社会保险信息网络建设维护费": (
         "6.50",  # 6.50 / 7 = 92.857 % → 10 × 0.92857 = 9.29

@@ -1,4 +1,4 @@
-"""Seed the 一级/二级指标 reference tables with the names of domain.md (editable later)."""
+"""Seed the 一级/二级指标 reference tables with the names of docs/targets.md (editable later)."""
 
 from django.db import migrations
 

@@ -1,4 +1,4 @@
-"""Monitoring lights (双监控), domain.md "Monitoring lights". Pure module: no Django import.
+"""Monitoring lights (双监控), docs/monitoring.md. Pure module: no Django import.
 
 m = months elapsed at the period's cut-off (1–12; a self-evaluation is m = 12).
 
@@ -11,7 +11,7 @@ m = months elapsed at the period's cut-off (1–12; a self-evaluation is m = 12)
 | budget execution     | rate / (m / 12)      | < 60 % red, 60–<80 % yellow, ≥ 80 % green                 |
 | project              | all of the above     | the worst (Light.severity)                               |
 
-Where domain.md is silent, as the scoring engine decides (performance.scoring.engine):
+Beyond the table, as the scoring engine decides (performance.scoring.engine):
 
 * **The operator decides, not the direction**: ≥ ＞ ＝ are "more is better" (正向 rows), ≤ ＜ are
   "less is better" (反向 rows), so a light never contradicts the score of the same row.

@@ -1,4 +1,4 @@
-"""The target review rules of domain.md, on small facts about a project and its indicators.
+"""The target review rules (docs/review.md), on small facts about a project and its indicators.
 
 Pure module: no Django import. The service builds the facts from the database; the Excel
 importer builds them from its rows (`review_target_rows`) before anything is written, which is

@@ -1,6 +1,6 @@
 """The scoring engine: pure functions over small frozen dataclasses, Decimal only, no Django.
 
-Rules: domain.md "Scoring"; every number is a setting of ScoringPolicy. Where domain.md is silent:
+Rules: docs/scoring.md; every number is a setting of ScoringPolicy. Decisions the rules need:
 
 * **The operator decides the formula, not the direction**: ≥ ＞ ＝ score "more is better", ≤ ＜
   "less is better". 指标性质 is the approved wording of the target (its sign says what meets it);

@@ -1,4 +1,4 @@
-"""ScoringPolicy: every number and choice the scoring rules of domain.md name.
+"""ScoringPolicy: every number and choice the scoring rules of docs/scoring.md name.
 
 Pure module: no Django import. A deployment overrides the defaults with a plain dict
 (``SCORING_POLICY`` in Django settings) read by :meth:`ScoringPolicy.from_mapping`; numbers may be
@@ -93,7 +93,7 @@ def _grade_table(value: object, key: str, grades: tuple[Grade, ...]) -> GradeTab
 
 @dataclass(frozen=True)
 class ScoringPolicy:
-    """The settings of the scoring rules. Defaults are domain.md's default policy."""
+    """The settings of the scoring rules. Defaults are the default policy of docs/scoring.md."""
 
     name: str = "domain-default"
     negative_convention: str = LINEAR

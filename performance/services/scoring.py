@@ -30,7 +30,7 @@ CHUNK = 5000
 
 
 def current_policy() -> ScoringPolicy:
-    """The deployment's policy: settings.SCORING_POLICY over the defaults of domain.md."""
+    """The deployment's policy: settings.SCORING_POLICY over the defaults (docs/scoring.md)."""
     mapping = getattr(settings, "SCORING_POLICY", None)
     return ScoringPolicy.from_mapping(mapping) if mapping else DEFAULT_POLICY
 
