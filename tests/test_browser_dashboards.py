@@ -3,6 +3,9 @@
     .venv/bin/python -m pytest tests/test_browser_dashboards.py -q
 """
 
+import io
+
+import pdfplumber
 import pytest
 from django.conf import settings
 from django.test import Client
@@ -17,6 +20,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, seria
 
 PASSWORD = "pw-for-browser-tests"
 CHARTS = ("execution", "grades", "heatmap")
+A4_LONG, A4_SHORT = 297 / 25.4 * 72, 210 / 25.4 * 72  # in points
 
 
 def sign_in(page, base_url, user):
@@ -85,7 +89,14 @@ def test_the_printable_report_renders_in_a4_landscape(live_server):
         page.goto(f"{live_server.url}{reverse('dashboard:report_print', args=['342601'])}"
                   "?period=2025-07")
         assert "落后项目培训人次" in page.inner_text("table")
+        # the page size the report's CSS asks for (@page), not Playwright's default (Letter)
         pdf = page.pdf(prefer_css_page_size=True)
         assert pdf.startswith(b"%PDF")
-        assert b"/MediaBox [0 0 841.91998 595.91998]" in pdf or b"841.9" in pdf  # A4 landscape
+        with pdfplumber.open(io.BytesIO(pdf)) as document:
+            sizes = [(float(p.width), float(p.height)) for p in document.pages]
+        assert sizes  # at least one page
+        for width, height in sizes:  # A4 landscape: 297 mm × 210 mm = 841.9 pt × 595.3 pt
+            assert width > height, f"portrait page {width} × {height} pt"
+            assert width == pytest.approx(A4_LONG, abs=2)
+            assert height == pytest.approx(A4_SHORT, abs=2)
         screenshot(page, "dashboard-report-print")

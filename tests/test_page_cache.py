@@ -7,17 +7,25 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.middleware.csrf import CSRF_TOKEN_LENGTH, _unmask_cipher_token
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from budget.models import Role
 from performance.models import IndicatorRecord, ProjectRecord
 from performance.services import page_cache
 from performance.services.entry import Entry, save_entries
 from performance.services.snapshot import refresh_snapshots
 from performance.services.workflow import approve, submit
-from tests.entry_setup import lock, make_team
-from tests.factories import IndicatorFactory, ProjectFactory, ProjectRecordFactory
+from tests.entry_setup import UNUSABLE, lock, make_team
+from tests.factories import (
+    IndicatorFactory,
+    MembershipFactory,
+    ProjectFactory,
+    ProjectRecordFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -201,29 +209,64 @@ def test_people_with_other_rights_do_not_share_the_cached_project_page(team):
     assert "你的角色：财政审核人" in finance_page
 
 
-def token_in(page: str) -> str:
-    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+def tokens_in(page: str) -> list[str]:
+    return re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
 
 
-def test_each_request_of_a_cached_page_gets_its_own_working_csrf_token(team):
-    first = Client(enforce_csrf_checks=True)
-    first.force_login(team.filler)
-    second = Client(enforce_csrf_checks=True)
-    second.force_login(team.filler)
-    get(first, project_url(team))
-    page = get(second, project_url(team))[0]  # from the cache
-    token = token_in(page)
-    assert token != page_cache.secrets.token_hex(16)  # (not a stand-in)
+def entry_form_token(page: str) -> str:
+    """The token of the cached fragment's entry form (not the one of the base template's
+    logout form, which is rendered anew on every request)."""
+    return re.search(r'<form method="post" id="entry-form"[^>]*>\s*'
+                     r'<input type="hidden" name="csrfmiddlewaretoken" value="([^"]+)"',
+                     page).group(1)
+
+
+def entry_form_data(team, token: str) -> dict:
     data = {"csrfmiddlewaretoken": token, "period": team.period.code, "action": "save",
             "p-version": "", "p-spent": "60", "p-spent_reason": ""}
     for indicator in team.indicators:
         data.update({f"i{indicator.id}-version": "", f"i{indicator.id}-actual_value": "",
                      f"i{indicator.id}-explanation": ""})
-    response = second.post(project_url(team), data)
+    return data
+
+
+def test_each_request_of_a_cached_page_gets_its_own_working_csrf_token(team, monkeypatch,
+                                                                        settings):
+    markers = []
+    real = page_cache.secrets.token_hex
+
+    def remember(n):
+        markers.append(real(n))
+        return markers[-1]
+
+    monkeypatch.setattr(page_cache.secrets, "token_hex", remember)
+    # two people with the same rights, so the second is served the first one's cached page
+    colleague = UserFactory(first_name="钱填报", password=UNUSABLE)
+    MembershipFactory(user=colleague, unit=team.unit, role=Role.FILLER)
+    clients = []
+    for user in (team.filler, colleague):
+        client = Client(enforce_csrf_checks=True)
+        client.force_login(user)
+        clients.append(client)
+    pages = [get(client, project_url(team))[0] for client in clients]
+    assert len(markers) == 1  # rendered once: the second page came from the cache
+    secrets = [client.cookies[settings.CSRF_COOKIE_NAME].value for client in clients]
+    assert secrets[0] != secrets[1]
+    for page, secret in zip(pages, secrets, strict=True):
+        assert markers[0] not in page
+        assert len(tokens_in(page)) >= 2  # the logout form's and the cached entry form's
+        # every token of the page, the cached fragment's among them, is this session's own
+        for token in [*tokens_in(page), entry_form_token(page)]:
+            assert len(token) == CSRF_TOKEN_LENGTH
+            assert _unmask_cipher_token(token) == secret
+    # the token works for its own session only
+    second = clients[1]
+    refused = second.post(project_url(team), entry_form_data(team, entry_form_token(pages[0])))
+    assert refused.status_code == 403
+    assert not ProjectRecord.objects.filter(project=team.project).exists()
+    response = second.post(project_url(team), entry_form_data(team, entry_form_token(pages[1])))
     assert response.status_code == 302
     assert ProjectRecord.objects.get(project=team.project).spent == Decimal("60")
-    # the first client's token is its own: it does not appear in the second one's page
-    assert token_in(get(first, project_url(team))[0]) != token
 
 
 def test_a_stand_in_token_never_reaches_a_page(team, monkeypatch):
@@ -269,10 +312,11 @@ def test_another_projects_values_do_not_change_a_project_pages_version(team):
     indicator = IndicatorFactory(project=other)
     project = type(team.project).objects.select_related("unit", "goal").get(pk=team.project.pk)
     before = page_cache.project_version(project, team.period)
+    listing = page_cache.listing_version(team.period)
     save_entries(other, team.period, team.filler,
                  {indicator.id: Entry(None, {"actual_value": Decimal(5)})})
     assert page_cache.project_version(project, team.period) == before
-    assert page_cache.listing_version(team.period) != ""
+    assert page_cache.listing_version(team.period) != listing  # the list shows the other one
 
 
 def test_the_finance_overview_shows_a_renamed_unit_at_once(team):

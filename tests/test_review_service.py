@@ -81,7 +81,9 @@ def test_the_table8_name_of_a_project_that_differs_from_table13_is_reported(seed
 
 
 def test_the_seed_weights_and_costs_are_correct_and_not_reported(seeded):
-    for project in Project.objects.filter(unit=seeded.unit):
+    projects = list(Project.objects.filter(unit=seeded.unit))
+    assert len(projects) == 7
+    for project in projects:
         weights = sum(project.indicators.values_list("weight", flat=True))
         assert weights == Decimal("90"), project.name
     rules = {f.rule for f in review_unit(seeded.unit, 2025).findings}

@@ -62,7 +62,8 @@ def test_a_score_below_the_weight_needs_a_written_reason(team):
 
 def test_an_overshoot_needs_a_written_reason(team):
     fill(team, value=Decimal(150))
-    assert all("超过指标值" in p for p in submission_problems(team.project, team.period))
+    problems = submission_problems(team.project, team.period)
+    assert len(problems) == 3 and all("超过指标值" in p for p in problems)
 
 
 def test_execution_under_90_percent_needs_a_reason(team):
