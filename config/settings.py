@@ -178,8 +178,6 @@ CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 30 * 60)
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 25 * 60)
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-# Task modules outside an app's tasks.py (autodiscovery only finds those).
-CELERY_IMPORTS = ["performance.entry.tasks"]
 # The schedule lives here, in code (django-celery-beat is not installed): `celery -A config beat`.
 CELERY_BEAT_SCHEDULE = {
     "reminders-scan-hourly": {

@@ -1,7 +1,8 @@
-"""Who may see which unit: the one access helper of the pages.
+"""Who may see which unit, and in which capacity a person acts: the one access helper.
 
 财政审核人 (Membership role finance_reviewer) and superusers see every unit; a unit's members
-(any role) see their unit; anyone else gets 404, so a unit's existence is not disclosed.
+(any role) see their unit; anyone else gets 404, so a unit's existence is not disclosed. What
+each capacity may do is performance.workflow's business.
 """
 
 from django.db.models import QuerySet
@@ -9,45 +10,32 @@ from django.http import Http404
 
 from budget.models import Membership, Project, Role, Unit
 from performance.models import ImportJob
-
-
-def is_finance_reviewer(user) -> bool:
-    """A superuser or a 财政审核人: sees every unit and takes the review decisions."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return False
-    if user.is_superuser:
-        return True
-    return Membership.objects.filter(user=user, role=Role.FINANCE_REVIEWER).exists()
+from performance.workflow import CHANNEL_CAPACITY, Capacity
 
 
 def visible_units(user) -> QuerySet[Unit]:
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return Unit.objects.none()
-    if is_finance_reviewer(user):
+    if sees_all_units(user):
         return Unit.objects.all()
     return Unit.objects.filter(memberships__user=user).distinct()
 
 
 def get_unit_for_user(user, unit_code: str) -> Unit:
     """The unit with this code if `user` may see it; Http404 otherwise (also when unknown)."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
+    if not sees_all_units(user) and not user_roles(user):
         raise Http404("未找到该单位")
     unit = Unit.objects.filter(code=unit_code).first()
     if unit is None:
         raise Http404("未找到该单位")
-    if user.is_superuser:
-        return unit
-    allowed = Membership.objects.filter(user=user).filter(
-        role=Role.FINANCE_REVIEWER
-    ) | Membership.objects.filter(user=user, unit=unit)
-    if not allowed.exists():
+    if not sees_all_units(user) and not any(unit_id == unit.id for unit_id, _ in user_roles(user)):
         raise Http404("未找到该单位")
     return unit
 
 
 def require_finance_reviewer(user) -> None:
     """Http404 unless `user` sees every unit (the finance overview and its charts)."""
-    if not is_finance_reviewer(user):
+    if not sees_all_units(user):
         raise Http404("未找到该页面")
 
 
@@ -68,7 +56,8 @@ def user_roles(user) -> frozenset[tuple[int | None, str]]:
 
 
 def sees_all_units(user) -> bool:
-    """is_finance_reviewer, from the memberships read once per request."""
+    """A superuser or a 财政审核人: sees every unit and takes the finance decisions (from the
+    memberships read once per request)."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
     return user.is_superuser or any(role == Role.FINANCE_REVIEWER for _, role in user_roles(user))
@@ -81,13 +70,23 @@ class ProjectRights:
     review: a 单位审核人 of that unit, or finance (approves, returns);
     finance: sees every unit and reviews, never enters a unit's values."""
 
-    __slots__ = ("fill", "finance", "review")
+    __slots__ = ("fill", "finance", "review", "unit_review")
 
     def __init__(self, user, unit_id: int):
         roles = user_roles(user)
         self.finance = sees_all_units(user)
         self.fill = (unit_id, Role.FILLER) in roles
-        self.review = self.finance or (unit_id, Role.UNIT_REVIEWER) in roles
+        self.unit_review = (unit_id, Role.UNIT_REVIEWER) in roles
+        self.review = self.finance or self.unit_review
+
+    def capacities(self, channel: str | None = None) -> frozenset[Capacity]:
+        """The capacities performance.workflow checks, for a change arriving by `channel`."""
+        found = {c for c, on in ((Capacity.FILLER, self.fill),
+                                 (Capacity.UNIT_REVIEWER, self.unit_review),
+                                 (Capacity.FINANCE, self.finance)) if on}
+        if channel in CHANNEL_CAPACITY:
+            found.add(CHANNEL_CAPACITY[channel])
+        return frozenset(found)
 
     @property
     def role_label(self) -> str:
@@ -114,6 +113,20 @@ def get_project_for_user(user, project_id) -> Project:
 
 def project_rights(user, project) -> ProjectRights:
     return ProjectRights(user, project.unit_id)
+
+
+def period_capacities(user, channel: str | None = None) -> frozenset[Capacity]:
+    """Who `user` is for a period as a whole: finance staff (and superusers) keep the periods;
+    the admin site and the command line act as administrators (the admin's own permissions
+    decide who reaches them)."""
+    found = {Capacity.FINANCE} if sees_all_units(user) else set()
+    if channel in CHANNEL_CAPACITY:
+        found.add(CHANNEL_CAPACITY[channel])
+    return frozenset(found)
+
+
+# The finance check of older callers; one implementation.
+is_finance_reviewer = sees_all_units
 
 
 def fill_units(user) -> QuerySet[Unit]:

@@ -7,13 +7,14 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import factory
-from django.utils import timezone
+import time_machine
 
 from budget.models import Role
 from performance.domain import Operator
-from performance.models import PeriodStatus
+from performance.services.period_lock import lock_period
 from tests.factories import (
     AnnualGoalFactory,
     IndicatorFactory,
@@ -81,9 +82,12 @@ def with_password(user, password: str = PASSWORD):
     return user
 
 
-def lock(period, user=None):
-    period.status = PeriodStatus.LOCKED
-    period.locked_at = timezone.make_aware(datetime.datetime(2026, 4, 1, 9, 30))
-    period.locked_by = user
-    period.save()
+LOCKED_AT = datetime.datetime(2026, 4, 1, 9, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+def lock(period, user, reason: str = "填报截止，数据已汇总", at=LOCKED_AT):
+    """Lock `period` as finance would (performance.services.period_lock), at `at`."""
+    with time_machine.travel(at, tick=False):
+        lock_period(period, user, reason)
+    period.refresh_from_db()
     return period

@@ -9,7 +9,6 @@ from django.core.management.base import CommandError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 
 from performance.domain import Operator
 from performance.excel import jobs
@@ -21,14 +20,20 @@ from performance.models import (
     ImportStatus,
     Indicator,
     IndicatorRecord,
-    PeriodStatus,
     ProjectRecord,
     ReportingPeriod,
     WorkflowStatus,
 )
 from performance.tasks import run_import_job
+from tests.entry_setup import lock
 from tests.excel_files import csv_bytes, xlsx
-from tests.factories import IndicatorFactory, ProjectFactory, ProjectRecordFactory, UnitFactory
+from tests.factories import (
+    IndicatorFactory,
+    ProjectFactory,
+    ProjectRecordFactory,
+    UnitFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 KEYS = ["单位名称", "项目名称", "一级指标", "二级指标", "三级指标"]
@@ -205,9 +210,7 @@ def test_rows_of_other_units_are_refused_when_units_are_restricted(final):
 
 
 def test_a_locked_period_is_refused(final):
-    ReportingPeriod.objects.filter(pk=final.pk).update(status=PeriodStatus.LOCKED,
-                                                       locked_at=timezone.now())
-    final.refresh_from_db()
+    lock(final, UserFactory(is_superuser=True))
     with pytest.raises(BadFile, match="已锁定"):
         import_actuals(sheet(["实际完成值"], [key(indicators(1)[0]) + [1]]), final)
 
@@ -253,8 +256,9 @@ def test_query_count_does_not_grow_with_rows(db):
         assert result.records_created == len(items)
         return len(ctx.captured_queries)
 
-    # About 10 for the import itself and 7 for refreshing the stored scores and lights.
-    assert count(many[:5], "few") == count(many, "many") <= 18
+    # About 15 for the import (reading the targets, the period and the project records under
+    # their locks, writing records and history rows) and 8 for refreshing the scores and lights.
+    assert count(many[:5], "few") == count(many, "many") <= 24
 
 
 # ---------------------------------------------------------------- command, task, admin

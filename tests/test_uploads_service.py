@@ -1,6 +1,6 @@
-"""performance.services.uploads: actuals uploaded by a filler write only their units, leave
-history rows for what changed (the importer's upsert bypasses simple-history) and refresh the
-snapshots; large files run in a Celery task."""
+"""performance.services.uploads: actuals uploaded by a filler write only their units, through
+the one write path (history rows with the channel Excel 上传, snapshots refreshed); large files
+run in a Celery task."""
 
 from decimal import Decimal
 from unittest import mock
@@ -9,11 +9,11 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from performance.entry.tasks import run_actuals_upload
 from performance.models import ImportStatus, IndicatorRecord, ProjectRecord
 from performance.services.entry import EntryRefused
 from performance.services.history import project_history
 from performance.services.uploads import start_upload
+from performance.tasks import run_import_job
 from tests.entry_setup import lock, make_team
 from tests.excel_files import xlsx
 
@@ -49,9 +49,11 @@ def test_an_upload_writes_the_values_and_records_their_history(team):
         (row,) = record.history.all()
         assert row.history_user == team.filler and row.history_type == "+"
         assert row.history_change_reason == "Excel 导入：自评表.xlsx"
+        assert row.history_channel == "upload"
     assert ProjectRecord.objects.get(project=team.project).history.count() == 1
     entries = project_history(team.project, team.period, team.indicators)
     assert {e.action for e in entries} == {"Excel 导入：自评表.xlsx"}
+    assert {e.channel for e in entries} == {"Excel 上传"}
 
 
 def test_a_second_upload_records_only_what_changed(team):
@@ -96,11 +98,11 @@ def test_a_locked_period_refuses_an_upload(team):
 def test_a_large_file_is_imported_by_a_celery_task_after_the_commit(
         team, settings, django_capture_on_commit_callbacks):
     settings.EXCEL_ASYNC_THRESHOLD_BYTES = 10
-    with mock.patch.object(run_actuals_upload, "delay") as delay:
+    with mock.patch.object(run_import_job, "delay") as delay:
         with django_capture_on_commit_callbacks(execute=True):
             job = start_upload(upload_file((team, [1, 2, 3])), team.period, team.filler)
     assert job.status == ImportStatus.PENDING
     delay.assert_called_once_with(job.pk)
-    assert run_actuals_upload(job.pk) == ImportStatus.DONE  # what the worker runs
+    assert run_import_job(job.pk) == ImportStatus.DONE  # what the worker runs
     assert IndicatorRecord.objects.count() == 3
     assert all(r.history.count() == 1 for r in IndicatorRecord.objects.all())

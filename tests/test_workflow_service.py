@@ -47,8 +47,10 @@ def test_submitting_lists_every_indicator_not_filled_and_the_money_spent(team):
         submit(team.project, team.period, team.filler)
     problems = refused.value.problems
     assert [p for p in problems if "未填写完成值" in p] == [
-        f"“{i.name}”未填写完成值" for i in team.indicators]
-    assert "未填写预算执行数" in problems
+        f"“{i.name}”未填写完成值：请填写，或在“未完成原因”中说明未填的原因" for i in team.indicators]
+    assert [p.anchor for p in problems if "未填写完成值" in p] == [
+        f"id_i{i.id}-actual_value" for i in team.indicators]
+    assert "未填写预算执行数：请填写，或在“执行率偏低原因”中说明原因" in problems
     assert not ProjectRecord.objects.filter(status=WorkflowStatus.SUBMITTED).exists()
 
 

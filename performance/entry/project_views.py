@@ -18,15 +18,18 @@ from performance.models import format_decimal
 from performance.services.entry import EditConflict, EntryRefused, read_only_reason, save_entries
 from performance.services.history import project_history
 from performance.services.page_cache import cached_html, periods_key, project_version
+from performance.services.period_lock import unit_state
 from performance.services.periods import periods, pick_period
 from performance.services.workflow import (
     Incomplete,
     WorkflowRefused,
     approve,
+    reopen,
     send_back,
     submission_problems,
     submit,
 )
+from performance.workflow import Action, Channel, PeriodState, allowed
 
 from .forms import ReturnForm, ReviewForm
 from .page import attach_forms, load_sheet, rows_html
@@ -44,21 +47,28 @@ def _period(request, project):
     return period, candidates
 
 
+def _state(project, period) -> PeriodState:
+    """The period's state for the project's unit (a query only when the period is locked)."""
+    return unit_state(period, project.unit_id) if period.is_locked else PeriodState.OPEN
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def project_page(request, pk):
     project = get_project_for_user(request.user, pk)
     rights = project_rights(request.user, project)
     period, candidates = _period(request, project)
+    state = _state(project, period)
     if request.method == "GET":
         # the same content for everyone with the same rights, until the data change
         content = cached_html(
-            "project", [project.pk, period.pk, rights.fill, rights.review, rights.finance,
+            "project", [project.pk, period.pk, sorted(rights.capacities()), state,
                         periods_key(candidates), project_version(project, period)],
-            lambda extra: _content(project, period, candidates, rights, **extra), request)
+            lambda extra: _content(project, period, candidates, rights, state, **extra),
+            request)
         return _page(request, project, period, content)
     sheet = load_sheet(project, period)
-    read_only = read_only_reason(period, rights, sheet.record)
+    read_only = read_only_reason(period, rights, sheet.record, state)
     if read_only:
         messages.error(request, read_only)
         return redirect(_page_url(project, period))
@@ -73,8 +83,8 @@ def project_page(request, pk):
     else:
         bad = sum(1 for form in forms if form.errors)
         messages.error(request, f"有 {bad} 处填写有误（已标红），未保存，请修改后再保存。")
-    content = _content(project, period, candidates, rights, csrf_token=get_token(request),
-                       sheet=sheet)
+    content = _content(project, period, candidates, rights, state,
+                       csrf_token=get_token(request), sheet=sheet)
     return _page(request, project, period, mark_safe(content))
 
 
@@ -83,27 +93,31 @@ def _page(request, project, period, content):
                   {"project": project, "period": period, "content": content})
 
 
-def _content(project, period, candidates, rights, csrf_token, sheet=None) -> str:
-    """The page's content for someone with `rights`; `sheet` (with its forms) when a POST
-    has read it, else read here. Uses no user and no request: see page_cache."""
+def _content(project, period, candidates, rights, state, csrf_token, sheet=None) -> str:
+    """The page's content for someone with `rights`, the period in `state` for the project's
+    unit; `sheet` (with its forms) when a POST has read it, else read here. Uses no user and
+    no request: see page_cache."""
     if sheet is None:
         sheet = load_sheet(project, period)
-        if not read_only_reason(period, rights, sheet.record):
+        if not read_only_reason(period, rights, sheet.record, state):
             attach_forms(sheet)
-    read_only = read_only_reason(period, rights, sheet.record)
+    read_only = read_only_reason(period, rights, sheet.record, state)
     problems = []
     if rights.fill and not read_only:
         problems = submission_problems(project, period, result=sheet.result,
                                        records=sheet.records, record=sheet.record)
+    capacities = rights.capacities(Channel.PAGE)
+    status = sheet.record.status if sheet.record else None
     return render_to_string("entry/_project_content.html", {
         "project": project, "period": period, "periods": candidates, "sheet": sheet,
         "rights": rights, "read_only": read_only, "editable": not read_only,
+        "locked": state == PeriodState.LOCKED, "unit_open": state == PeriodState.UNIT_OPEN,
         "rows_html": rows_html(sheet, editable=not read_only),
         "problems": problems, "score": sheet.result.score,
         "history": project_history(project, period, sheet.indicators),
-        "can_approve": rights.review and sheet.status == "submitted" and not period.is_locked,
-        "can_return": (rights.review and sheet.status in ("submitted", "approved")
-                       and not period.is_locked),
+        "can_approve": allowed(Action.APPROVE, status, capacities, state),
+        "can_return": allowed(Action.RETURN, status, capacities, state),
+        "can_reopen": allowed(Action.REOPEN, status, capacities, state),
         "return_form": ReturnForm(initial={"version": sheet.version, "period": period.code}),
         "review_form": ReviewForm(initial={"version": sheet.version, "period": period.code}),
         "csrf_token": csrf_token,
@@ -179,7 +193,7 @@ def _text(value) -> str:
 def _review_action(request, pk, act):
     project = get_project_for_user(request.user, pk)
     period, _ = _period(request, project)
-    form = (ReturnForm if act is send_back else ReviewForm)(request.POST)
+    form = (ReturnForm if act in (send_back, reopen) else ReviewForm)(request.POST)
     if not form.is_valid():
         for errors in form.errors.values():
             messages.error(request, "；".join(errors))
@@ -189,6 +203,9 @@ def _review_action(request, pk, act):
         if act is send_back:
             act(project, period, request.user, form.cleaned_data["reason"], version=version)
             messages.success(request, "已退回填报人修改。")
+        elif act is reopen:
+            act(project, period, request.user, form.cleaned_data["reason"], version=version)
+            messages.success(request, "已重新打开，退回填报人修改。")
         else:
             act(project, period, request.user, version=version)
             messages.success(request, "已审核通过。")
@@ -207,3 +224,9 @@ def approve_view(request, pk):
 @require_POST
 def return_view(request, pk):
     return _review_action(request, pk, send_back)
+
+
+@login_required
+@require_POST
+def reopen_view(request, pk):
+    return _review_action(request, pk, reopen)

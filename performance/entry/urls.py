@@ -10,6 +10,7 @@ urlpatterns = [
     path("projects/<int:pk>/", project_views.project_page, name="project"),
     path("projects/<int:pk>/approve/", project_views.approve_view, name="approve"),
     path("projects/<int:pk>/return/", project_views.return_view, name="return"),
+    path("projects/<int:pk>/reopen/", project_views.reopen_view, name="reopen"),
     path("uploads/template.xlsx", upload_views.template_download, name="template"),
     path("uploads/", upload_views.upload, name="upload"),
     path("uploads/<int:pk>/", upload_views.upload_status, name="upload_status"),

@@ -1,32 +1,49 @@
-"""Import the values of a 自评表 or 监控表 into one reporting period, all or nothing.
+"""Import the values of a 自评表 or 监控表 into one reporting period, all or nothing, through the
+one write path (performance.services.values).
 
 Each row is matched to a stored indicator by unit, project and the three levels (exact text
 first, then `match_key`, so spaces, width and punctuation do not matter); an unmatched row is
-an error. 表13 columns present in the file are checked against the stored targets. Records
-are written with upserts (INSERT … ON CONFLICT DO UPDATE) in batches: the number of queries
-does not grow with the rows of a batch. A row equal to its record changes nothing.
+an error. 表13 columns present in the file are checked against the stored targets.
+
+What a row gives: the values of its filled cells. A blank cell leaves the saved value alone
+unless `clear_blanks`. A fill-in template (performance.excel.report) carries the period it was
+made for and each record's version, so a copy filled while someone else changed the same
+records is merged field by field, and a clash refuses the file naming the row, the column and
+who changed what. A file without versions may fill empty values and change the importer's own;
+changing a value someone else saved needs `overwrite`. A locked period, or a project that is
+submitted or approved, refuses its rows. The write locks the project records before it
+compares, writes history rows (channel and reason “Excel 导入：<file>”) and refreshes the
+stored scores and lights; a dry run does all of it but the writing.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.utils import timezone
 
 from budget.models import Unit
-from performance.models import IndicatorRecord, ProjectRecord, WorkflowStatus
-from performance.services.snapshot import refresh_snapshots
-from performance.services.upsert import upsert
+from performance.models import PeriodUnitUnlock
+from performance.services.merge import UNVERSIONED, EditConflict
+from performance.services.values import (
+    RecordChange,
+    ValueWrite,
+    WriteRefused,
+    WriteResult,
+    apply,
+    prepare,
+)
+from performance.workflow import Channel
 
 from .actuals_rows import RECORD_COLUMNS, Matcher, RowReader
 from .errors import BadFile, ExcelImportError, Problem
 from .layouts import ACTUALS
 from .reader import Limits, read_table
 
-UNIT_CHUNK = 500
-LOCKED_STATUSES = (WorkflowStatus.SUBMITTED, WorkflowStatus.APPROVED)
+PROJECT_COLUMNS = {"spent": "预算执行数", "spent_reason": "执行率偏低原因"}
+FIELD_COLUMNS = {f: column for column, names in RECORD_COLUMNS.items() for f in names}
 
 
 @dataclass
@@ -56,12 +73,15 @@ class ActualsResult:
 def import_actuals(file, period, *, units: Iterable | None = None, dry_run: bool = False,
                    filename: str | None = None, sheet: str | None = None, user=None,
                    limits: Limits | None = None,
-                   progress: Callable[[int], None] | None = None) -> ActualsResult:
-    """Import `file` into `period`. `units` (Unit objects, ids or codes) restricts the rows to
-    those units (the web upload passes the user's own). Raises BadFile (one message) or
-    ExcelImportError (every problem); nothing is written then, nor on a dry run."""
+                   progress: Callable[[int], None] | None = None,
+                   channel: str = Channel.COMMAND, clear_blanks: bool = False,
+                   overwrite: bool = False) -> ActualsResult:
+    """Import `file` into `period` as `user` by `channel`. `units` (Unit objects, ids or codes)
+    restricts the rows to those units (the web upload passes the user's own). Raises BadFile
+    (one message) or ExcelImportError (every problem); nothing is written then, nor on a dry
+    run."""
     report = progress or (lambda percent: None)
-    if period.is_locked:
+    if period.is_locked and not PeriodUnitUnlock.objects.filter(period=period).exists():
         raise BadFile(f"填报期间“{period.code} {period.name}”已锁定，不能导入", filename or "")
     table = read_table(file, ACTUALS, filename=filename, sheet=sheet, limits=limits)
     report(30)
@@ -69,6 +89,7 @@ def import_actuals(file, period, *, units: Iterable | None = None, dry_run: bool
     matcher = Matcher.load(period.year, allowed, table)
     reader = RowReader(table, matcher, allowed)
     for row in table.rows:
+        _check_period(reader, row, period)
         reader.read(row)
     report(50)
     if reader.problems:
@@ -76,28 +97,75 @@ def import_actuals(file, period, *, units: Iterable | None = None, dry_run: bool
     if not reader.records:
         raise ExcelImportError([Problem(table.header_row, "三级指标", "表头下没有任何指标行")],
                                table.filename)
-    result = ActualsResult(rows=len(reader.records), dry_run=dry_run)
-    fields = [f for column, names in RECORD_COLUMNS.items() if table.has(column) for f in names]
-    if table.has("偏差原因") and "explanation" not in fields:
-        fields.append("explanation")
-    project_fields = [f for column, f in (("预算执行数", "spent"), ("执行率偏低原因", "spent_reason"))
-                      if table.has(column)]
-    stamp = {"period_id": period.pk, "updated_at": timezone.now(),
-             "updated_by_id": getattr(user, "pk", None)}
-    records, touched = _diff_records(period, reader, fields, result, stamp)
-    projects, status = _diff_projects(period, reader, project_fields, result, touched, stamp)
-    _refuse_locked_projects(reader, touched, status)
-    report(70)
-    if not dry_run:
-        with transaction.atomic():
-            _upsert(IndicatorRecord, records, ["indicator", "period"], fields)
-            _upsert(ProjectRecord, projects, ["project", "period"], project_fields)
-            # Lists and dashboards read the stored scores and lights: bring them up to date in
-            # the same transaction, whoever imported (command, admin or the unit's upload).
-            if touched:
-                refresh_snapshots(period, sorted(touched))
+    write = _write(reader, period, user, channel, clear_blanks, overwrite,
+                   filename or table.filename or _name(file))
+    report(60)
+    with transaction.atomic():
+        try:
+            plan = prepare(write)
+        except WriteRefused as exc:
+            raise ExcelImportError(_refusals(reader, exc), table.filename) from exc
+        except EditConflict as exc:
+            raise ExcelImportError(_conflicts(reader, exc), table.filename) from exc
+        report(80)
+        if dry_run:
+            transaction.set_rollback(True)  # the records created to lock go too
+            written = plan.result
+        else:
+            written = apply(plan)
     report(100)
-    return result
+    return _result(len(reader.records), written, dry_run)
+
+
+def _check_period(reader: RowReader, row, period) -> None:
+    code = row.get("填报期间代码") if reader.has["填报期间代码"] else None
+    if code is not None and str(code).strip() != period.code:
+        reader.problem(row, "填报期间代码", f"这是期间“{code}”的填报模板，不能导入到“{period.code}”")
+
+
+def _write(reader: RowReader, period, user, channel, clear_blanks, overwrite, name) -> ValueWrite:
+    indicators = {}
+    for indicator_id, (_, values) in reader.records.items():
+        given = {f: v for f, v in values.items() if clear_blanks or not _blank(v)}
+        version = reader.versions.get(indicator_id) if reader.has["指标记录版本"] else UNVERSIONED
+        indicators[indicator_id] = RecordChange(given, version, reader.rows_of[indicator_id])
+    projects = {}
+    for project_id, values in reader.projects.items():
+        given = {f: v for f, v in values.items()
+                 if f in PROJECT_COLUMNS and (clear_blanks or not _blank(v))}
+        if not given:
+            continue
+        version = (reader.project_versions.get(project_id) if reader.has["项目记录版本"]
+                   else UNVERSIONED)
+        projects[project_id] = RecordChange(given, version, reader.first_rows[project_id])
+    return ValueWrite(period=period, actor=user, channel=channel, indicators=indicators,
+                      projects=projects, reason=f"Excel 导入：{name}"[:100], overwrite=overwrite)
+
+
+def _refusals(reader: RowReader, exc: WriteRefused) -> list[Problem]:
+    return [Problem(reader.first_rows.get(r.project_id), "项目名称", f"项目“{r.project}”：{r.text}")
+            for r in exc.refusals]
+
+
+def _conflicts(reader: RowReader, exc: EditConflict) -> list[Problem]:
+    problems = []
+    for conflict in exc.conflicts:
+        first = conflict.clashes[0].field if conflict.clashes else ""
+        column = PROJECT_COLUMNS.get(first) or FIELD_COLUMNS.get(first, "三级指标")
+        row = conflict.source
+        if row is None and conflict.project_id is not None:
+            row = reader.first_rows.get(conflict.project_id)
+        problems.append(Problem(row, column, conflict.message()))
+    return problems
+
+
+def _result(rows: int, written: WriteResult, dry_run: bool) -> ActualsResult:
+    return ActualsResult(
+        rows=rows, records_created=written.indicators_created,
+        records_updated=written.indicators_updated,
+        records_unchanged=written.indicators_unchanged,
+        projects_created=written.projects_created, projects_updated=written.projects_updated,
+        projects_unchanged=written.projects_unchanged, dry_run=dry_run)
 
 
 def _unit_ids(units) -> set[int] | None:
@@ -116,87 +184,10 @@ def _unit_ids(units) -> set[int] | None:
     return ids
 
 
-def _existing(model, key: str, period, ids: list[int], fields: list[str]) -> dict[int, tuple]:
-    found = {}
-    for start in range(0, len(ids), UNIT_CHUNK):
-        chunk = ids[start:start + UNIT_CHUNK]
-        lookup = {"period": period, f"{key}__unit_id__in" if key == "project" else
-                  "indicator__project__unit_id__in": chunk}
-        for values in model.objects.filter(**lookup).values_list(
-                f"{key}_id", "version", "status" if key == "project" else "id", *fields):
-            found[values[0]] = values[1:]
-    return found
+def _name(file) -> str:
+    name = getattr(file, "name", file if isinstance(file, str | os.PathLike) else "")
+    return os.path.basename(str(name or "")) or "文件"
 
 
-def _diff_records(period, reader: RowReader, fields: list[str], result: ActualsResult, stamp):
-    existing = _existing(IndicatorRecord, "indicator", period, sorted(reader.unit_ids), fields)
-    records, touched = [], set()
-    for indicator_id, (project_id, values) in reader.records.items():
-        old = existing.get(indicator_id)
-        new = tuple(values.get(f, _DEFAULTS[f]) for f in fields)
-        if (old is not None and old[2:] == new) or (old is None and _blank(new)):
-            result.records_unchanged += 1
-            continue
-        touched.add(project_id)
-        if old is None:
-            result.records_created += 1
-        else:
-            result.records_updated += 1
-        records.append({"indicator_id": indicator_id, **stamp,
-                        "version": 0 if old is None else old[0] + 1,
-                        **dict(zip(fields, new, strict=True))})
-    return records, touched
-
-
-def _diff_projects(period, reader: RowReader, fields: list[str], result: ActualsResult, touched,
-                   stamp):
-    """The project records to write, and the workflow status of every existing one."""
-    existing = _existing(ProjectRecord, "project", period, sorted(reader.unit_ids), fields)
-    status = {project_id: old[1] for project_id, old in existing.items()}
-    records = []
-    if not fields:
-        return records, status
-    for project_id, values in reader.projects.items():
-        old = existing.get(project_id)
-        new = tuple(values.get(f, _DEFAULTS[f]) for f in fields)
-        if old is not None and old[2:] == new:
-            result.projects_unchanged += 1
-            continue
-        if old is None and _blank(new):
-            continue  # nothing entered for a project that has no record yet
-        touched.add(project_id)
-        if old is None:
-            result.projects_created += 1
-        else:
-            result.projects_updated += 1
-        records.append({"project_id": project_id, **stamp,
-                        "version": 0 if old is None else old[0] + 1,
-                        **dict(zip(fields, new, strict=True))})
-    return records, status
-
-
-def _refuse_locked_projects(reader: RowReader, touched: set[int], status: dict) -> None:
-    problems = [
-        Problem(reader.first_rows[pid], "项目名称",
-                f"项目“{reader.project_names[pid]}”本期已{WorkflowStatus(status[pid]).label}，"
-                "不能再导入修改（请先由审核人退回）")
-        for pid in sorted(touched, key=lambda p: reader.first_rows[p])
-        if status.get(pid) in LOCKED_STATUSES
-    ]
-    if problems:
-        raise ExcelImportError(problems, reader.table.filename)
-
-
-def _upsert(model, rows: list[dict], unique: list[str], fields: list[str]) -> None:
-    upsert(model, rows, unique=unique, update=[*fields, "version", "updated_at", "updated_by"])
-
-
-def _blank(values: tuple) -> bool:
-    return all(v in (None, "", []) for v in values)
-
-
-_DEFAULTS = {
-    "actual_value": None, "actual_grade": "", "expected_value": None, "expected_grade": "",
-    "likelihood": "", "deviation_reasons": [], "corrective_measures": "", "explanation": "",
-    "spent": None, "spent_reason": "",
-}
+def _blank(value) -> bool:
+    return value is None or value == "" or value == [] or value == ()

@@ -156,7 +156,8 @@ class RowReader:
         self.table, self.matcher, self.allowed = table, matcher, allowed
         self.has = {column: table.has(column) for column in (
             "单位代码", "预算数", "年度目标", "预算执行数", "执行率偏低原因", "指标性质", "指标值",
-            "度量单位", "权重", "指标方向性", *RECORD_COLUMNS)}
+            "度量单位", "权重", "指标方向性", "填报期间代码", "指标记录版本", "项目记录版本",
+            *RECORD_COLUMNS)}
         self.problems: list[Problem] = []
         self.records: dict[int, tuple[int, dict]] = {}
         self.rows_of: dict[int, int] = {}
@@ -164,6 +165,8 @@ class RowReader:
         self.first_rows: dict[int, int] = {}
         self.project_names: dict[int, str] = {}
         self.unit_ids: set[int] = set()
+        self.versions: dict[int, object] = {}  # indicator id → the template's record version
+        self.project_versions: dict[int, object] = {}
         self._checked: set[tuple] = set()
         self._parsed: dict[tuple, tuple] = {}
 
@@ -190,11 +193,33 @@ class RowReader:
             return
         self.rows_of[target.id] = row.number
         self.unit_ids.add(unit_id)
+        self.read_versions(row, target)
         self.first_rows.setdefault(target.project_id, row.number)
         self.project_names[target.project_id] = target.project
         self.check_targets(row, target)
         self.records[target.id] = (target.project_id, self.record_values(row, target))
         self.project_values(row, target)
+
+    # ------------------------------------------------------------ the template's versions
+    def read_versions(self, row: Row, t: Target) -> None:
+        """The record versions a fill-in template carries: None for a blank cell (no record when
+        the template was made), an int otherwise; other text is a problem."""
+        for column, versions, key in (("指标记录版本", self.versions, t.id),
+                                      ("项目记录版本", self.project_versions, t.project_id)):
+            if not self.has[column] or key in versions:
+                continue
+            raw = row.get(column)
+            if raw is None:
+                versions[key] = None
+                continue
+            try:
+                number = int(str(raw).strip().removesuffix(".0"))
+            except ValueError:
+                number = -1
+            if number < 0:
+                self.problem(row, column, f"记录版本应为非负整数，而不是“{shown(raw)}”（请勿修改模板的隐藏列）")
+            else:
+                versions[key] = number
 
     # ------------------------------------------------------------ 表13 columns
     def mismatch(self, row, column, raw, stored) -> None:

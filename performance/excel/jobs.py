@@ -1,5 +1,7 @@
-"""Imports started in the web: an ImportJob keeps the file and the outcome; small files run
-at once, larger ones in a Celery task (performance.tasks) enqueued after the commit."""
+"""Imports started in the web (the admin's import pages and the units' upload): an ImportJob
+keeps the file, who started it, by which channel and with which options, and the outcome;
+small files run at once, larger ones in a Celery task (performance.tasks) enqueued after the
+commit. Actuals go through the one write path like every other channel."""
 
 from __future__ import annotations
 
@@ -8,6 +10,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from performance.models import ImportJob, ImportKind, ImportStatus
+from performance.services.values import EntryRefused
+from performance.workflow import Channel
 
 from .actuals_import import import_actuals
 from .cli import finding_text
@@ -19,7 +23,9 @@ MAX_NOTES = 500
 
 
 def create_job(upload, *, kind: str, user=None, year: int | None = None, period=None,
-               replace: bool = False, units=None) -> ImportJob:
+               replace: bool = False, units=None, channel: str = Channel.ADMIN,
+               clear_blanks: bool = False, overwrite: bool = False,
+               dry_run: bool = True) -> ImportJob:
     """Keep the upload in an ImportJob (a dry run until confirmed). Refuses, before saving
     anything, an upload over EXCEL_MAX_UPLOAD_BYTES."""
     limit = settings.EXCEL_MAX_UPLOAD_BYTES
@@ -29,7 +35,8 @@ def create_job(upload, *, kind: str, user=None, year: int | None = None, period=
     return ImportJob.objects.create(
         file=upload, original_name=upload.name[:255], kind=kind, year=year, period=period,
         replace=replace, unit_codes=None if units is None else sorted(_codes(units)),
-        created_by=user,
+        created_by=user, channel=channel, clear_blanks=clear_blanks, overwrite=overwrite,
+        dry_run=dry_run,
     )
 
 
@@ -67,6 +74,9 @@ def run_job(job: ImportJob) -> ImportJob:
         _update(job, status=ImportStatus.FAILED, errors=[exc.headline(), *exc.messages()],
                 finished_at=timezone.now())
         return job
+    except EntryRefused as exc:
+        _update(job, status=ImportStatus.FAILED, errors=[str(exc)], finished_at=timezone.now())
+        return job
     _update(job, status=ImportStatus.DONE, progress=100, summary=summary, notes=notes[:MAX_NOTES],
             errors=[], finished_at=timezone.now())
     return job
@@ -84,7 +94,8 @@ def _run(job: ImportJob, handle) -> tuple[str, list[str]]:
         return outcome.summary(), notes
     result = import_actuals(
         handle, job.period, units=job.unit_codes, dry_run=job.dry_run, filename=name,
-        user=job.created_by, limits=limits,
+        user=job.created_by, limits=limits, channel=job.channel,
+        clear_blanks=job.clear_blanks, overwrite=job.overwrite,
         progress=lambda percent: _update(job, progress=percent),
     )
     return result.summary(), []

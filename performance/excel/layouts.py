@@ -42,10 +42,17 @@ EXPECTED = Column("全年预计完成值", ("预计全年完成值", "全年预�
 LIKELIHOOD = Column("完成可能性", ("完成目标可能性", "是否能完成", "全年完成可能性"))
 MEASURES = Column("纠偏措施", ("拟采取的纠偏措施", "纠偏措施及计划", "整改措施"))
 
+# Hidden columns of the fill-in template: which period it was made for and the version of each
+# record it shows, so an upload made from an older copy is merged, not applied blindly.
+PERIOD_CODE = Column("填报期间代码", scope="unit")
+RECORD_VERSION = Column("指标记录版本")
+PROJECT_VERSION = Column("项目记录版本", scope="project")
+VERSION_COLUMNS = (PERIOD_CODE, RECORD_VERSION, PROJECT_VERSION)
+
 ACTUAL_COLUMNS = (
     UNIT, UNIT_CODE, PROJECT, BUDGET, GOAL, SPENT, SPENT_REASON,
     LEVEL1, LEVEL2, NAME, OPERATOR, TARGET, MEASURE, WEIGHT, DIRECTION,
-    ACTUAL, EXPLANATION, DEVIATION, EXPECTED, LIKELIHOOD, MEASURES,
+    ACTUAL, EXPLANATION, DEVIATION, EXPECTED, LIKELIHOOD, MEASURES, *VERSION_COLUMNS,
 )
 ACTUALS = Layout("自评表或监控表", ACTUAL_COLUMNS)
 

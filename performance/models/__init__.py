@@ -1,7 +1,7 @@
 """The performance app's models, one module per concern; import them from here."""
 
 from .imports import ImportJob, ImportKind, ImportStatus
-from .periods import PeriodKind, PeriodStatus, ReportingPeriod
+from .periods import PeriodKind, PeriodLockEvent, PeriodStatus, PeriodUnitUnlock, ReportingPeriod
 from .records import IndicatorRecord, ProjectRecord, WorkflowStatus
 from .reminders import Notice, ReminderAudience, ReminderLog, ReminderStatus
 from .review import FindingDecision, ProjectReview, TargetReviewResult
@@ -19,7 +19,8 @@ from .targets import (
 __all__ = [
     "GRADES", "VALUE", "AnnualGoal", "FindingDecision", "ImportJob", "ImportKind",
     "ImportStatus", "Indicator", "IndicatorLevel1", "IndicatorLevel2", "IndicatorLevel2Manager",
-    "IndicatorRecord", "Notice", "PeriodKind", "PeriodStatus", "ProjectRecord", "ProjectReview",
+    "IndicatorRecord", "Notice", "PeriodKind", "PeriodLockEvent", "PeriodStatus",
+    "PeriodUnitUnlock", "ProjectRecord", "ProjectReview",
     "ReminderAudience", "ReminderLog", "ReminderStatus", "ReportingPeriod", "TargetReviewResult",
     "WorkflowStatus", "format_decimal",
 ]

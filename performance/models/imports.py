@@ -4,6 +4,7 @@ from django.db import models
 from django.db.models import Q
 
 from budget.fields import user_stamp
+from performance.workflow import Channel
 
 from .periods import ReportingPeriod
 
@@ -37,6 +38,14 @@ class ImportJob(models.Model):
     unit_codes = models.JSONField("限定单位", null=True, blank=True, default=None,
                                   help_text="只允许这些单位（代码）的行；为空（null）时不限")
     dry_run = models.BooleanField("试运行（预览）", default=True)
+    channel = models.CharField("途径", max_length=10, choices=Channel.choices,
+                               default=Channel.ADMIN)
+    clear_blanks = models.BooleanField(
+        "空白单元格清空已填的值", default=False,
+        help_text="不勾选时，文件中的空白单元格不改变已保存的值")
+    overwrite = models.BooleanField(
+        "覆盖他人填写的值", default=False,
+        help_text="文件不含记录版本时，是否允许覆盖其他人已保存的值（不勾选时这些行被拒绝）")
     status = models.CharField(
         "状态", max_length=10, choices=ImportStatus.choices, default=ImportStatus.PENDING
     )

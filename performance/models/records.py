@@ -7,16 +7,21 @@ from simple_history.models import HistoricalRecords
 from budget.fields import user_stamp
 from budget.models import MONEY, Project
 from performance.domain import Grade, Light, Likelihood, choices
+from performance.workflow import Channel, WorkflowStatus
 
 from .periods import ReportingPeriod
 from .targets import VALUE, Indicator
 
 
-class WorkflowStatus(models.TextChoices):
-    DRAFT = "draft", "草稿"
-    SUBMITTED = "submitted", "已提交"
-    APPROVED = "approved", "已审核"
-    RETURNED = "returned", "已退回"
+class ChannelHistory(models.Model):
+    """What every history row of a record keeps besides the values: the way the change came
+    (页面, Excel 上传, 管理后台, 命令行), written by performance.services.values."""
+
+    history_channel = models.CharField("途径", max_length=10, choices=Channel.choices,
+                                       blank=True)
+
+    class Meta:
+        abstract = True
 
 
 class IndicatorRecord(models.Model):
@@ -47,7 +52,8 @@ class IndicatorRecord(models.Model):
     updated_by = user_stamp("更新人")
     version = models.PositiveIntegerField("版本", default=0)
 
-    history = HistoricalRecords(verbose_name="指标填报记录变更历史", excluded_fields=["light"])
+    history = HistoricalRecords(verbose_name="指标填报记录变更历史", excluded_fields=["light"],
+                                bases=[ChannelHistory])
 
     class Meta:
         verbose_name = verbose_name_plural = "指标填报记录"
@@ -114,12 +120,15 @@ class ProjectRecord(models.Model):
     light = models.CharField("监控灯", max_length=10, choices=choices(Light), blank=True)
     execution_light = models.CharField("执行灯", max_length=10, choices=choices(Light), blank=True)
     indicators_missing = models.PositiveIntegerField("未填指标数", default=0)
+    has_values = models.BooleanField("已填报", default=False,
+                                     help_text="任一指标或预算执行数已填写；否则显示为“未填报”")
     computed_at = models.DateTimeField("计算时间", null=True, blank=True)
 
     history = HistoricalRecords(
         verbose_name="项目填报记录变更历史",
         excluded_fields=["score_total", "score_grade", "projected_total", "light",
-                         "execution_light", "indicators_missing", "computed_at"],
+                         "execution_light", "indicators_missing", "has_values", "computed_at"],
+        bases=[ChannelHistory],
     )
 
     class Meta:

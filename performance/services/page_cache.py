@@ -118,7 +118,8 @@ def project_version(project, period) -> str:
 def periods_key(periods: Iterable) -> str:
     """What a page shows of the periods it lists (their selector, the chosen one's lock)."""
     return ";".join(f"{p.pk},{p.code},{p.name},{p.status},{p.kind},{p.cutoff_month},"
-                    f"{p.deadline},{p.locked_at},{p.locked_by_id}" for p in periods)
+                    f"{p.deadline},{p.locked_at},{p.locked_by_id},{p.lock_changed_at},"
+                    f"{p.lock_reason}" for p in periods)
 
 
 def cached(name: str, parts: Iterable, compute: Callable[[], T]) -> T:

@@ -13,7 +13,6 @@ INDICATOR_HISTORY_FIELDS = (
     "deviation_reasons", "corrective_measures", "explanation", "deduction", "deduction_note",
 )
 PROJECT_HISTORY_FIELDS = ("spent", "spent_reason", "status", "return_reason")
-EDITABLE_STATUSES = (WorkflowStatus.DRAFT, WorkflowStatus.RETURNED)
 REASON_ORDER = {reason.value: index for index, reason in enumerate(DeviationReason)}
 
 BLANK = {

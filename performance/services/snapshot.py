@@ -2,7 +2,7 @@
 
 `refresh_snapshots(period, project_ids=None)` recomputes, for those projects (None: every
 project of the period's year), ProjectRecord.score_total / score_grade / projected_total /
-light / execution_light / indicators_missing / computed_at and IndicatorRecord.light, creating
+light / execution_light / indicators_missing / has_values / computed_at and IndicatorRecord.light, creating
 the missing ProjectRecord rows. Call it after any change of values, targets or money spent
 (the data-entry pages, imports, the `refresh_snapshots` command).
 
@@ -45,7 +45,7 @@ CHUNK = 5000  # indicator rows fetched at a time
 BATCH = 500  # rows per INSERT / UPDATE statement
 
 SNAPSHOT_FIELDS = ["score_total", "score_grade", "projected_total", "light", "execution_light",
-                   "indicators_missing", "computed_at"]
+                   "indicators_missing", "has_values", "computed_at"]
 
 _ROW = ("project_id", "id", "level1_id", "level2_id", "name", "operator", "target_value",
         "target_grade", "unit", "weight", "direction", "cumulative", "rec__id",
@@ -64,6 +64,7 @@ class ProjectLights:
     score_total: Decimal
     projected_total: Decimal | None
     indicators_missing: int
+    has_values: bool  # anything entered: an indicator's value or the money spent
     indicators: dict[int, Light | None] = field(default_factory=dict)  # indicator id → light
     weights: dict[int, Decimal] = field(default_factory=dict)  # indicator id → weight
 
@@ -75,6 +76,7 @@ class _Monitored:
     monitor: ProjectMonitor
     # per indicator: (indicator id, record id or None, stored light, weight)
     rows: list[tuple[int, int | None, str, Decimal]]
+    has_values: bool
 
 
 def _project_queryset(period, projects) -> QuerySet:
@@ -104,6 +106,7 @@ def _monitored(period, projects: QuerySet) -> Iterator[_Monitored]:
     pending = next(rows, None)
     for project_id, budget, adjusted, record_id, spent in heads:
         facts, keys = [], []
+        entered = spent is not None
         while pending is not None and pending[0] == project_id:
             (_, ind_id, l1, l2, name, operator, target, target_grade, unit, weight, direction,
              override, rec_id, actual, actual_grade, expected, expected_grade, deduction,
@@ -120,10 +123,12 @@ def _monitored(period, projects: QuerySet) -> Iterator[_Monitored]:
                 expected=expected, expected_grade=expected_grade or None,
                 deduction=deduction or Decimal(0), unit=unit))
             keys.append((ind_id, rec_id, stored_light or "", weight))
+            entered = entered or not (actual is None and not actual_grade and expected is None
+                                      and not expected_grade)
             pending = next(rows, None)
         monitor = monitor_project(facts, budget=budget, adjusted_budget=adjusted, spent=spent,
                                   month=month, monitoring=monitoring, policy=policy)
-        yield _Monitored(project_id, record_id, monitor, keys)
+        yield _Monitored(project_id, record_id, monitor, keys, entered)
 
 
 def lights_for_period(period, projects=None) -> dict[int, ProjectLights]:
@@ -136,7 +141,7 @@ def lights_for_period(period, projects=None) -> dict[int, ProjectLights]:
         result[item.project_id] = ProjectLights(
             project_id=item.project_id, light=m.light, execution_light=m.execution_light,
             score_total=m.score_total, projected_total=m.projected_total,
-            indicators_missing=m.missing,
+            indicators_missing=m.missing, has_values=item.has_values,
             indicators={row[0]: light for row, light
                         in zip(item.rows, m.indicator_lights, strict=True)},
             weights={row[0]: row[3] for row in item.rows},
@@ -182,8 +187,8 @@ def refresh_snapshots(period, project_ids: Iterable[int] | None = None) -> int:
             projected = m.projected_total
             updates.append((
                 m.score_total, m.score.grade.value, projected, m.light.value if m.light else "",
-                m.execution_light.value if m.execution_light else "", m.missing, now,
-                item.record_id))
+                m.execution_light.value if m.execution_light else "", m.missing, item.has_values,
+                now, item.record_id))
             for (_, rec_id, stored, _), light in zip(item.rows, m.indicator_lights, strict=True):
                 value = light.value if light else ""
                 if rec_id is not None and value != stored:

@@ -30,19 +30,30 @@ def max_params() -> int:
     return connection.features.max_query_params or PG_MAX_PARAMS
 
 
-def upsert(model, rows: list[dict], *, unique: list[str], update: list[str]) -> int:
+def insert(model, rows: list[dict]) -> int:
+    """INSERT `rows` (dicts by field attname; a missing field takes its default), many rows a
+    statement; a duplicate raises IntegrityError. Returns the statements run."""
+    return upsert(model, rows, unique=None, update=[])
+
+
+def upsert(model, rows: list[dict], *, unique: list[str] | None, update: list[str]) -> int:
     """Insert `rows` (dicts by field attname; a missing field takes its default) or, where the
-    `unique` fields already exist, update the `update` fields. Returns the statements run."""
+    `unique` fields already exist, update the `update` fields (`unique` None: a plain INSERT).
+    Returns the statements run."""
     if not rows:
         return 0
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
     spec = [(f.attname, f.get_default(), _preparer(f)) for f in fields]
     quote = connection.ops.quote_name
     columns = ", ".join(quote(f.column) for f in fields)
-    conflict = ", ".join(quote(model._meta.get_field(n).column) for n in unique)
     updates = ", ".join(f"{quote(c)} = EXCLUDED.{quote(c)}"
                         for c in (model._meta.get_field(n).column for n in update))
-    action = f"DO UPDATE SET {updates}" if updates else "DO NOTHING"
+    if unique is None:
+        on_conflict = ""
+    else:
+        conflict = ", ".join(quote(model._meta.get_field(n).column) for n in unique)
+        on_conflict = f" ON CONFLICT ({conflict}) " + (
+            f"DO UPDATE SET {updates}" if updates else "DO NOTHING")
     placeholder = "(" + ", ".join(["%s"] * len(fields)) + ")"
     per_statement = max(1, min(MAX_ROWS, max_params() // len(fields)))
     statements = 0
@@ -58,7 +69,7 @@ def upsert(model, rows: list[dict], *, unique: list[str], update: list[str]) -> 
                     append(value if prep is None else prep(value))
             cursor.execute(
                 f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES "
-                f"{', '.join([placeholder] * len(chunk))} ON CONFLICT ({conflict}) {action}",
+                f"{', '.join([placeholder] * len(chunk))}{on_conflict}",
                 params,
             )
             statements += 1

@@ -1,9 +1,13 @@
-"""The workflow of a project's values in a period: 草稿 → 已提交 → 已审核, or 已退回 (with a
-reason) and back to the filler.
+"""The workflow steps of a project's values in a period — submit, approve, return, reopen —
+carried out as performance.workflow allows them (docs/workflow.md).
 
-A filler of the unit submits, once every indicator is filled and every reason the scoring
-requires is written; a 单位审核人 of that unit or 财政审核人 approves or returns. A locked
-period changes for no one. Each transition is checked against the version the page showed.
+Each step reads the period under a share lock, locks the project's record (the lock every
+writer of the project's values takes first), asks performance.workflow, checks the version
+the page showed, moves the status and leaves a history row with the actor and the channel.
+
+Submitting needs every indicator's value, or — for a value honestly missing — its written
+reason; every reason the scoring asks for; the money spent (or why not); and at monitoring the
+expected full-year value and likelihood. A missing value then scores 0 and is listed as 未填.
 """
 
 from __future__ import annotations
@@ -14,22 +18,43 @@ from django.utils import timezone
 
 from performance.access import project_rights
 from performance.domain import Likelihood, Operator
-from performance.models import IndicatorRecord, ProjectRecord, WorkflowStatus
+from performance.models import IndicatorRecord, ProjectRecord
 from performance.scoring.explain import MISSING
 from performance.services.scoring import score_project_period
+from performance.workflow import (
+    RECORD_TRANSITIONS,
+    Action,
+    Channel,
+    PeriodState,
+    record_refusal,
+)
 
-from .entry import EntryRefused, fresh_period, lock_record, lock_text, refresh_snapshots
-from .record_fields import EDITABLE_STATUSES, who
+from .period_lock import lock_text, period_for_write, unit_state
+from .record_fields import who
+from .snapshot import refresh_snapshots
+from .values import EntryRefused
 
 
 class WorkflowRefused(EntryRefused):
-    """The transition is not possible now (wrong status, locked, changed meanwhile)."""
+    """The step is not possible now (wrong status, locked, changed meanwhile)."""
+
+
+class Problem(str):
+    """One thing that keeps a project from being submitted, with the id of the page's field
+    that fixes it (the page links to it)."""
+
+    anchor: str
+
+    def __new__(cls, text: str, anchor: str = ""):
+        problem = super().__new__(cls, text)
+        problem.anchor = anchor
+        return problem
 
 
 class Incomplete(WorkflowRefused):
     """What is still missing before the project can be submitted."""
 
-    def __init__(self, problems: list[str]):
+    def __init__(self, problems: list[Problem]):
         self.problems = problems
         super().__init__(f"还有 {len(problems)} 项未完成，不能提交：" + "；".join(problems))
 
@@ -38,7 +63,7 @@ _READ = object()
 
 
 def submission_problems(project, period, *, result=None, records=None,
-                        record=_READ) -> list[str]:
+                        record=_READ) -> list[Problem]:
     """Everything that keeps the project from being submitted, in page order ([] when none).
 
     A page that already read them passes the score `result`, the indicator `records`
@@ -51,122 +76,144 @@ def submission_problems(project, period, *, result=None, records=None,
             period=period, indicator_id__in=ids)}
     if record is _READ:
         record = ProjectRecord.objects.filter(project=project, period=period).first()
+    reason_label = "偏差原因说明" if period.is_monitoring else "未完成原因"
     problems = []
     for line, score in zip(result.lines, result.score.indicator_scores, strict=True):
         rec = records.get(line.id)
         name = f"“{line.name}”"
-        if score.missing:
-            problems.append(f"{name}未填写完成值")
+        written = bool(rec and rec.explanation.strip())
+        reason_field = f"id_i{line.id}-explanation"
+        if score.missing and not written:
+            measure = "actual_grade" if line.operator == Operator.QUALITATIVE else "actual_value"
+            problems.append(Problem(f"{name}未填写完成值：请填写，或在“{reason_label}”中说明未填的原因",
+                                    f"id_i{line.id}-{measure}"))
         if period.is_monitoring:
             problems += _monitoring_problems(name, line, rec)
-        written = bool(rec and rec.explanation.strip())
         for reason in score.reasons_needed:
             if reason.code != MISSING and not written:
-                problems.append(f"{name}{reason.text}")
+                problems.append(Problem(f"{name}{reason.text}（填写“{reason_label}”）",
+                                        reason_field))
     execution = result.score.execution
-    if execution.missing:
-        problems.append("未填写预算执行数")
     spent_reason = bool(record and record.spent_reason.strip())
+    if execution.missing and not spent_reason:
+        problems.append(Problem("未填写预算执行数：请填写，或在“执行率偏低原因”中说明原因",
+                                "id_p-spent"))
     for reason in execution.reasons_needed:
         if reason.code != MISSING and not spent_reason:
-            problems.append(f"预算执行：{reason.text}（填写“执行率偏低原因”）")
+            problems.append(Problem(f"预算执行：{reason.text}（填写“执行率偏低原因”）",
+                                    "id_p-spent_reason"))
     return problems
 
 
-def _monitoring_problems(name: str, line, rec) -> list[str]:
+def _monitoring_problems(name: str, line, rec) -> list[Problem]:
     qualitative = line.operator == Operator.QUALITATIVE
     expected = (rec.expected_grade if qualitative else rec.expected_value) if rec else None
+    prefix = f"id_i{line.id}-"
     problems = []
     if expected in (None, ""):
-        problems.append(f"{name}未填写全年预计完成值")
+        problems.append(Problem(f"{name}未填写全年预计完成值",
+                                prefix + ("expected_grade" if qualitative else "expected_value")))
     likelihood = rec.likelihood if rec else ""
     if not likelihood:
-        problems.append(f"{name}未选择完成可能性")
+        problems.append(Problem(f"{name}未选择完成可能性", prefix + "likelihood"))
     elif likelihood != Likelihood.CERTAIN:
         if not rec.deviation_reasons:
-            problems.append(f"{name}预计不能完全完成，需选择偏差原因")
+            problems.append(Problem(f"{name}预计不能完全完成，需选择偏差原因",
+                                    prefix + "deviation_reasons_0"))
         if not rec.corrective_measures.strip():
-            problems.append(f"{name}预计不能完全完成，需填写纠偏措施")
+            problems.append(Problem(f"{name}预计不能完全完成，需填写纠偏措施",
+                                    prefix + "corrective_measures"))
     return problems
 
 
-def submit(project, period, user, *, version: int | None = None) -> ProjectRecord:
+def submit(project, period, user, *, version: int | None = None,
+           channel: str = Channel.PAGE) -> ProjectRecord:
     """草稿/已退回 → 已提交, by a filler of the unit. Raises Incomplete listing what is missing."""
-    rights = project_rights(user, project)
-    if not rights.fill:
-        raise PermissionDenied("只有本单位的填报人可以提交。")
-    with transaction.atomic():
-        period = fresh_period(period)
-        record = _locked(project, period, version, create=True, user=user)
-        if record.status not in EDITABLE_STATUSES:
-            raise WorkflowRefused(f"本项目本期{record.get_status_display()}，不能再次提交。")
-        problems = submission_problems(project, period)
-        if problems:
-            raise Incomplete(problems)
-        now = timezone.now()
-        _move(record, user, WorkflowStatus.SUBMITTED, now, "提交审核",
-              submitted_at=now, submitted_by=user)
-    refresh_snapshots(period, [project.id])
-    return record
+    return _step(Action.SUBMIT, project, period, user, version, channel)
 
 
-def approve(project, period, user, *, version: int | None = None) -> ProjectRecord:
+def approve(project, period, user, *, version: int | None = None,
+            channel: str = Channel.PAGE) -> ProjectRecord:
     """已提交 → 已审核, by a reviewer of the unit or finance."""
-    return _review(project, period, user, version, WorkflowStatus.APPROVED, "审核通过")
+    return _step(Action.APPROVE, project, period, user, version, channel)
 
 
-def send_back(project, period, user, reason: str, *, version: int | None = None) -> ProjectRecord:
-    """已提交 (or 已审核) → 已退回 with a reason; the filler can change and submit again."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise WorkflowRefused("退回时须填写退回原因。")
-    return _review(project, period, user, version, WorkflowStatus.RETURNED, "退回修改",
-                   return_reason=reason)
+def send_back(project, period, user, reason: str, *, version: int | None = None,
+              channel: str = Channel.PAGE) -> ProjectRecord:
+    """已提交 → 已退回 with a reason, by a reviewer of the unit or finance; the filler can change
+    and submit again."""
+    return _step(Action.RETURN, project, period, user, version, channel, reason=reason)
 
 
-def _review(project, period, user, version, status, what, **fields) -> ProjectRecord:
+def reopen(project, period, user, reason: str, *, version: int | None = None,
+           channel: str = Channel.PAGE) -> ProjectRecord:
+    """已审核 → 已退回 with a reason, by finance only: the unit corrects and submits again."""
+    return _step(Action.REOPEN, project, period, user, version, channel, reason=reason)
+
+
+def _step(action: Action, project, period, user, version, channel, *, reason: str = "") -> ProjectRecord:
     rights = project_rights(user, project)
-    if not rights.review:
-        raise PermissionDenied("只有本单位审核人或财政审核人可以审核。")
-    allowed = ((WorkflowStatus.SUBMITTED,) if status == WorkflowStatus.APPROVED
-               else (WorkflowStatus.SUBMITTED, WorkflowStatus.APPROVED))
+    capacities = rights.capacities(channel)
+    reason = (reason or "").strip()
     with transaction.atomic():
-        period = fresh_period(period)
-        record = _locked(project, period, version, create=False, user=user)
-        if record is None or record.status not in allowed:
-            shown = record.get_status_display() if record else WorkflowStatus.DRAFT.label
-            raise WorkflowRefused(f"本项目本期{shown}，不能{what}。")
+        period = period_for_write(period)
+        state = unit_state(period, project.unit_id)
+        if state == PeriodState.LOCKED:
+            raise WorkflowRefused(lock_text(period))
+        record = _locked(project, period, create=action == Action.SUBMIT)
+        status = record.status if record is not None else None
+        refusal = record_refusal(action, status, capacities, state, reason=reason)
+        if refusal and not RECORD_TRANSITIONS[action].who & capacities:
+            raise PermissionDenied(refusal)
+        if record is not None and version is not None and version != record.version:
+            # the page was read before someone else's change: say whose, not just "not now"
+            when = timezone.localtime(record.updated_at).strftime("%Y-%m-%d %H:%M")
+            raise WorkflowRefused(
+                f"{who(record.updated_by)} 于 {when} 已修改本项目（当前状态：{record.get_status_display()}），"
+                "请刷新页面核对后再操作。")
+        if refusal:
+            raise WorkflowRefused(refusal)
         now = timezone.now()
-        _move(record, user, status, now, what, reviewed_at=now, reviewed_by=user, **fields)
-    refresh_snapshots(period, [project.id])
+        fields = {}
+        if action == Action.SUBMIT:
+            problems = submission_problems(project, period, record=record)
+            if problems:
+                raise Incomplete(problems)
+            fields = {"submitted_at": now, "submitted_by": user}
+        else:
+            fields = {"reviewed_at": now, "reviewed_by": user}
+            if action in (Action.RETURN, Action.REOPEN):
+                fields["return_reason"] = reason
+        _move(record, user, RECORD_TRANSITIONS[action].target, now, action.label, channel,
+              **fields)
+        refresh_snapshots(period, [project.id])
     return record
 
 
-def _locked(project, period, version, *, create: bool, user) -> ProjectRecord | None:
-    if period.is_locked:
-        raise WorkflowRefused(lock_text(period))
-    record = lock_record(project, period)
+def _locked(project, period, *, create: bool) -> ProjectRecord | None:
+    """The project's record, locked for this transaction (created when `create`)."""
+    rows = (ProjectRecord.objects.select_for_update(of=("self",)).select_related("updated_by")
+            .filter(project=project, period=period))
+    record = rows.first()
     if record is None and create:
-        record = ProjectRecord(project=project, period=period, updated_by=user)
-        record._history_user = user
-        record.save()
-        record = lock_record(project, period)
-    if record is not None and version is not None and version != record.version:
-        when = timezone.localtime(record.updated_at).strftime("%Y-%m-%d %H:%M")
-        raise WorkflowRefused(
-            f"{who(record.updated_by)} 于 {when} 已修改本项目（当前状态：{record.get_status_display()}），"
-            "请刷新页面核对后再操作。")
+        ProjectRecord.objects.bulk_create([ProjectRecord(project=project, period=period)],
+                                          ignore_conflicts=True)
+        record = rows.first()
     return record
 
 
-def _move(record: ProjectRecord, user, status, now, what: str, **fields) -> None:
+def _move(record: ProjectRecord, user, status, now, what: str, channel, **fields) -> None:
     record.status = status
     record.status_changed_at = now
     for name, value in fields.items():
         setattr(record, name, value)
     record.version += 1
     record.updated_by = user
-    record._history_user = user
-    record._change_reason = what
+    record.updated_at = now
+    record.skip_history_when_saving = True
     record.save(update_fields=["status", "status_changed_at", *fields, "version", "updated_by",
                                "updated_at"])
+    del record.skip_history_when_saving
+    ProjectRecord.history.bulk_history_create(
+        [record], update=True, default_user=user, default_change_reason=what, default_date=now,
+        custom_historical_attrs={"history_channel": channel})

@@ -1,0 +1,377 @@
+"""The one write path of entered values (docs/workflow.md, "One write path").
+
+The project page, the Excel upload, the admin's import and change forms, `import_actuals`
+and the import jobs all write IndicatorRecord / ProjectRecord values through `write_values`
+(or `prepare` + `apply`, for a caller that checks before it writes). In one transaction it
+
+1. reads the period under a share lock (performance.services.period_lock): a period locked
+   meanwhile refuses, for every unit it is not opened for;
+2. creates the missing project records and locks the project records of every project it
+   will write (SELECT … FOR UPDATE, in project order): every writer of a project's values —
+   and every workflow step — takes that lock first, so what follows sees no one else's
+   write in flight;
+3. refuses, naming the project and its status, what performance.workflow does not allow:
+   a locked period, a submitted or approved project, someone not entitled;
+4. merges each change field by field into the record saved now (performance.services.merge)
+   and refuses the whole write on any clash, saying who changed what;
+5. writes the changed records (one statement per batch), a history row for each with the
+   actor, the channel and a reason, and refreshes the stored scores and lights of the
+   projects it changed.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from budget.models import Project
+from performance.access import ProjectRights
+from performance.models import Indicator, IndicatorRecord, ProjectRecord
+from performance.workflow import Action, Channel, PeriodState, record_refusal
+
+from .merge import UNVERSIONED, EditConflict, Merged, Subject, merge
+from .period_lock import lock_text, period_for_write, unit_states
+from .record_fields import PROJECT_FIELDS, indicator_fields, stored
+from .snapshot import refresh_snapshots
+from .upsert import insert, upsert
+
+CHUNK = 2000  # ids per IN (…) list
+ADMIN_FIELDS = ("deduction", "deduction_note")  # the reviewer's 扣减: admin corrections only
+
+__all__ = ["UNVERSIONED", "EditConflict", "EntryRefused", "RecordChange", "Refusal", "ValueWrite", "WriteRefused",
+           "WriteResult", "apply", "prepare", "write_values"]
+
+
+@dataclass
+class RecordChange:
+    """What one source gives for one record: the values (only the fields it sets; a blank a
+    file leaves is not given unless the user asked blanks to clear) and the version the
+    values were made from (None: no record then; UNVERSIONED: the source has no versions)."""
+
+    values: dict
+    version: object = UNVERSIONED
+    source: object = None  # e.g. the row number of an import
+
+
+@dataclass
+class ValueWrite:
+    period: object
+    actor: object  # a user, or None (a command run without --user)
+    channel: str
+    indicators: dict[int, RecordChange] = field(default_factory=dict)  # indicator id → change
+    projects: dict[int, RecordChange] = field(default_factory=dict)  # project id → 预算执行数
+    reason: str = ""  # the history rows' change reason, e.g. "Excel 导入：自评表.xlsx"
+    overwrite: bool = False  # an unversioned source may change values others saved
+    only_project: int | None = None  # a page writes one project: other indicators are ignored
+
+
+class EntryRefused(Exception):
+    """The values cannot be changed now (locked period, submitted project…): one message."""
+
+
+@dataclass(frozen=True)
+class Refusal:
+    project_id: int
+    project: str
+    text: str
+
+
+class WriteRefused(EntryRefused):
+    """What the workflow does not allow, per project; nothing was written."""
+
+    def __init__(self, refusals: list[Refusal]):
+        self.refusals = refusals
+        texts = [r.text if len(refusals) == 1 else f"项目“{r.project}”：{r.text}" for r in refusals]
+        super().__init__("；".join(texts))
+
+
+@dataclass
+class WriteResult:
+    indicators_created: int = 0
+    indicators_updated: int = 0
+    indicators_unchanged: int = 0
+    projects_created: int = 0
+    projects_updated: int = 0
+    projects_unchanged: int = 0
+    changed_indicators: list[int] = field(default_factory=list)  # ids, in the order given
+    changed_names: list[str] = field(default_factory=list)  # their names
+    changed_projects: set[int] = field(default_factory=set)  # whose values changed
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.changed_indicators or self.projects_created or self.projects_updated)
+
+
+@dataclass
+class Plan:
+    write: ValueWrite
+    period: object
+    indicator_writes: list[tuple[Indicator, IndicatorRecord | None, dict]]
+    project_writes: list[tuple[int, ProjectRecord, dict]]
+    created_records: set[int]  # project records created for this write (their ids)
+    refresh: dict  # for a stale page: ("i", id) / ("p", id) → (version, saved values)
+    result: WriteResult
+
+
+def write_values(write: ValueWrite) -> WriteResult:
+    """Check and write `write` atomically. Raises WriteRefused or EditConflict (nothing
+    written)."""
+    with transaction.atomic():
+        return apply(prepare(write))
+
+
+def prepare(write: ValueWrite) -> Plan:
+    """Steps 1–4: lock, check and merge; nothing of the values is written yet. Must run in
+    the transaction that will `apply` the plan (the locks hold until it ends)."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("values.prepare must run inside transaction.atomic()")
+    period = period_for_write(write.period)
+    indicators = _indicators(list(write.indicators), write.only_project)
+    projects = {i.project_id: i.project for i in indicators.values()}
+    others = set(write.projects) - set(projects)
+    if others:
+        projects.update({p.id: p for p in Project.objects.filter(id__in=others).only(
+            "id", "name", "unit_id")})
+    records, created = _lock_records(period, sorted(projects))
+    _check_workflow(write, period, projects, records)
+    existing = _indicator_records(period, list(indicators))
+    bases = _bases(write, existing, records)
+    plan = Plan(write, period, [], [], created, {}, WriteResult())
+    conflicts = []
+    monitoring = period.is_monitoring
+    for indicator_id, change in write.indicators.items():
+        indicator = indicators.get(indicator_id)
+        if indicator is None:
+            continue
+        rec = existing.get(indicator_id)
+        fields = indicator_fields(indicator, monitoring)
+        if write.channel == Channel.ADMIN:
+            fields = (*fields, *ADMIN_FIELDS)
+        merged = merge(Subject(indicator.name, indicator_id, indicator.project_id, change.source),
+                       fields, change.values, change.version, rec,
+                       bases.get(("i", rec.id)) if rec else None, write.actor,
+                       overwrite=write.overwrite)
+        result = plan.result
+        if _collect(merged, plan, conflicts, ("i", indicator_id)):
+            plan.indicator_writes.append((indicator, rec, merged.writes))
+            if rec is None:
+                result.indicators_created += 1
+            else:
+                result.indicators_updated += 1
+            result.changed_indicators.append(indicator.id)
+            result.changed_names.append(indicator.name)
+            result.changed_projects.add(indicator.project_id)
+        else:
+            result.indicators_unchanged += 1
+    for project_id, change in write.projects.items():
+        record = records.get(project_id)
+        if record is None:
+            continue
+        merged = merge(Subject("预算执行数", None, project_id, change.source), PROJECT_FIELDS,
+                       change.values, change.version, record, bases.get(("p", record.id)), write.actor,
+                       overwrite=write.overwrite)
+        if _collect(merged, plan, conflicts, ("p", project_id)):
+            plan.project_writes.append((project_id, record, merged.writes))
+            if record.id in created:
+                plan.result.projects_created += 1
+            else:
+                plan.result.projects_updated += 1
+            plan.result.changed_projects.add(project_id)
+        else:
+            plan.result.projects_unchanged += 1
+    if conflicts:
+        raise EditConflict(conflicts, plan.refresh)
+    return plan
+
+
+def apply(plan: Plan) -> WriteResult:
+    """Step 5: write what `prepare` planned, with history, and refresh the snapshots."""
+    write, now = plan.write, timezone.now()
+    stamp = {"updated_at": now, "updated_by": write.actor}
+    created, updated = [], []
+    for indicator, rec, writes in plan.indicator_writes:
+        if rec is None:
+            created.append(IndicatorRecord(indicator=indicator, period=plan.period, version=0,
+                                           **stamp, **{f: stored(f, v) for f, v in writes.items()}))
+        else:
+            _change(rec, writes, stamp)
+            updated.append((rec, writes))
+    _insert(created, plan.period)
+    _update(IndicatorRecord, ["indicator", "period"], updated)
+    projects = []
+    for _, record, writes in plan.project_writes:
+        _change(record, writes, stamp)
+        projects.append((record, writes))
+    _update(ProjectRecord, ["project", "period"], projects)
+    first = [r for r, _ in projects if r.id in plan.created_records]  # created for this write
+    for model, records, kind in (
+        (IndicatorRecord, created, "+"), (IndicatorRecord, [r for r, _ in updated], "~"),
+        (ProjectRecord, first, "+"),
+        (ProjectRecord, [r for r, _ in projects if r.id not in plan.created_records], "~"),
+    ):
+        _history(model, records, kind, now, write)
+    if plan.result.changed_projects:
+        refresh_snapshots(plan.period, sorted(plan.result.changed_projects))
+    return plan.result
+
+
+# ---------------------------------------------------------------- reading under the locks
+
+
+def _indicators(ids: list[int], project_id: int | None) -> dict[int, Indicator]:
+    found = {}
+    rows = Indicator.objects.all() if project_id is None else Indicator.objects.filter(
+        project_id=project_id)
+    for start in range(0, len(ids), CHUNK):
+        for indicator in (rows.filter(id__in=ids[start:start + CHUNK]).select_related("project")
+                          .only("id", "project_id", "name", "operator", "project__id",
+                                "project__name", "project__unit_id")):
+            found[indicator.id] = indicator
+    return found
+
+
+def _lock_records(period, project_ids: list[int]) -> tuple[dict[int, ProjectRecord], set[int]]:
+    """The project records of `project_ids`, locked (SELECT … FOR UPDATE in project order),
+    those missing created empty first; and the ids of the ones created here."""
+    records = _select_for_update(period, project_ids)
+    missing = [pid for pid in project_ids if pid not in records]
+    if not missing:
+        return records, set()
+    # ON CONFLICT DO NOTHING: a concurrent first write (or a snapshot refresh) may create it too
+    ProjectRecord.objects.bulk_create(
+        [ProjectRecord(project_id=pid, period_id=period.pk) for pid in missing],
+        batch_size=500, ignore_conflicts=True)
+    fresh = _select_for_update(period, missing)
+    records.update(fresh)
+    return records, {r.id for r in fresh.values()
+                     if r.version == 0 and r.updated_by_id is None and r.spent is None
+                     and not r.spent_reason}
+
+
+def _select_for_update(period, project_ids: list[int]) -> dict[int, ProjectRecord]:
+    found = {}
+    for start in range(0, len(project_ids), CHUNK):
+        rows = (ProjectRecord.objects.select_for_update(of=("self",)).select_related("updated_by")
+                .filter(period=period, project_id__in=project_ids[start:start + CHUNK])
+                .order_by("project_id"))
+        found.update({r.project_id: r for r in rows})
+    return found
+
+
+def _indicator_records(period, ids: list[int]) -> dict[int, IndicatorRecord]:
+    found = {}
+    for start in range(0, len(ids), CHUNK):
+        rows = (IndicatorRecord.objects.select_related("updated_by")
+                .filter(period=period, indicator_id__in=ids[start:start + CHUNK]))
+        found.update({r.indicator_id: r for r in rows})
+    return found
+
+
+def _check_workflow(write: ValueWrite, period, projects: dict, records: dict) -> None:
+    states = unit_states(period, {p.unit_id for p in projects.values()})
+    refusals, rights = [], {}
+    for project_id in sorted(projects):
+        project = projects[project_id]
+        if project.unit_id not in rights:
+            rights[project.unit_id] = ProjectRights(write.actor, project.unit_id).capacities(
+                write.channel)
+        record = records.get(project_id)
+        state = states[project.unit_id]
+        text = record_refusal(Action.SAVE, record.status if record else None,
+                              rights[project.unit_id], state)
+        if text is None:
+            continue
+        if state == PeriodState.LOCKED:
+            text = lock_text(period)
+        refusals.append(Refusal(project_id, project.name, text))
+    if refusals:
+        raise WriteRefused(refusals)
+
+
+def _bases(write: ValueWrite, existing: dict, records: dict) -> dict:
+    """The values each stale record had at the version its change was made from, from its
+    history (one query per kind); a record without that history row has no known base."""
+    wanted = [(rec.id, write.indicators[iid].version) for iid, rec in existing.items()
+              if isinstance(write.indicators[iid].version, int)
+              and write.indicators[iid].version != rec.version]
+    bases = {}
+    for model, kind, pairs in (
+        (IndicatorRecord, "i", wanted),
+        (ProjectRecord, "p", [(records[pid].id, change.version)
+                              for pid, change in write.projects.items()
+                              if pid in records and isinstance(change.version, int)
+                              and change.version != records[pid].version]),
+    ):
+        if not pairs:
+            continue
+        query = Q()
+        for rec_id, version in pairs:
+            query |= Q(id=rec_id, version=version)
+        for row in model.history.filter(query).order_by("history_date", "history_id"):
+            bases[(kind, row.id)] = row
+    return bases
+
+
+def _collect(merged: Merged, plan: Plan, conflicts: list, key) -> bool:
+    if merged.conflict is not None:
+        conflicts.append(merged.conflict)
+    if merged.refresh is not None:
+        plan.refresh[key] = merged.refresh
+    return bool(merged.writes)
+
+
+# ---------------------------------------------------------------- writing
+
+
+def _change(record, writes: dict, stamp: dict) -> None:
+    for name, value in writes.items():
+        setattr(record, name, stored(name, value))
+    record.version += 1
+    record.updated_at = stamp["updated_at"]
+    record.updated_by = stamp["updated_by"]
+
+
+def _insert(records: list[IndicatorRecord], period) -> None:
+    """INSERT new indicator records, many a statement, and learn their ids (one query per
+    CHUNK). A record someone created meanwhile outside this path is an IntegrityError."""
+    if not records:
+        return
+    concrete = [f for f in IndicatorRecord._meta.concrete_fields if not f.primary_key]
+    insert(IndicatorRecord, [{f.attname: getattr(r, f.attname) for f in concrete} for r in records])
+    by_indicator = {r.indicator_id: r for r in records}
+    ids = list(by_indicator)
+    for start in range(0, len(ids), CHUNK):
+        for indicator_id, pk in IndicatorRecord.objects.filter(
+                period=period, indicator_id__in=ids[start:start + CHUNK]).values_list(
+                "indicator_id", "id"):
+            by_indicator[indicator_id].id = pk
+
+
+def _history(model, records: list, kind: str, now, write: ValueWrite) -> None:
+    """One history row per record ("+" created, "~" changed) with the actor, the channel and
+    the reason, many a statement (simple-history's bulk_history_create is capped at 999
+    parameters a statement on SQLite)."""
+    if not records:
+        return
+    history = model.history.model
+    tracked = [f.attname for f in history.tracked_fields]
+    meta = {"history_date": now, "history_type": kind,
+            "history_user_id": getattr(write.actor, "pk", None),
+            "history_change_reason": write.reason[:100], "history_channel": write.channel}
+    insert(history, [{**{name: getattr(r, name) for name in tracked}, **meta} for r in records])
+
+
+def _update(model, unique: list[str], changed: list[tuple]) -> None:
+    """Write the changed fields of existing records: one statement per batch (an upsert whose
+    rows all exist), grouped by the set of fields written."""
+    groups = defaultdict(list)
+    for record, writes in changed:
+        groups[tuple(sorted(writes))].append(record)
+    concrete = [f for f in model._meta.concrete_fields if not f.primary_key]
+    for names, records in groups.items():
+        rows = [{f.attname: getattr(r, f.attname) for f in concrete} for r in records]
+        upsert(model, rows, unique=unique, update=[*names, "version", "updated_at", "updated_by"])
