@@ -12,4 +12,5 @@ urlpatterns = [
     path("review/", include("performance.review.urls")),
     path("dashboard/", include("performance.dashboard.urls")),
     path("notices/", include("performance.reminders.urls")),
+    path("periods/", include("performance.periods.urls")),
 ]

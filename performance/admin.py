@@ -4,9 +4,10 @@ from import_export.admin import ExportMixin
 
 from budget.models import Project
 
+from . import admin_periods, admin_records  # noqa: F401 (register periods and records)
 from .excel.admin import ExcelImportAdminMixin, ImportJobAdmin
 from .excel.document_admin import DocumentImportAdminMixin
-from .excel.resources import IndicatorRecordResource, Table13Resource
+from .excel.resources import Table13Resource
 from .models import (
     AnnualGoal,
     FindingDecision,
@@ -15,10 +16,7 @@ from .models import (
     Indicator,
     IndicatorLevel1,
     IndicatorLevel2,
-    IndicatorRecord,
-    ProjectRecord,
     ProjectReview,
-    ReportingPeriod,
 )
 from .reminders import admin as reminders_admin  # noqa: F401 (registers ReminderLog, Notice)
 from .review.admin_actions import run_target_review
@@ -116,48 +114,6 @@ class IndicatorAdmin(DocumentImportAdminMixin, ExcelImportAdminMixin, ExportMixi
     @admin.display(description="指标值")
     def target_display(self, obj):
         return obj.target_display
-
-
-@admin.register(ReportingPeriod)
-class ReportingPeriodAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "year", "kind", "cutoff_month", "deadline", "status",
-                    "locked_at", "locked_by"]
-    list_select_related = ["locked_by"]
-    list_filter = ["year", "kind", "status"]
-    search_fields = ["code", "name"]
-    readonly_fields = ["locked_at", "locked_by"]
-
-
-@admin.register(IndicatorRecord)
-class IndicatorRecordAdmin(ExcelImportAdminMixin, ExportMixin, admin.ModelAdmin):
-    excel_import_kind = ImportKind.ACTUALS
-    resource_classes = [IndicatorRecordResource]
-    list_display = ["indicator", "project_name", "period", "actual_value", "actual_grade",
-                    "expected_value", "likelihood", "updated_at", "updated_by"]
-    list_select_related = ["indicator__project", "period", "updated_by"]
-    list_filter = ["period", "likelihood"]
-    search_fields = ["indicator__name", "indicator__project__name"]
-    autocomplete_fields = ["indicator"]
-    readonly_fields = ["updated_at", "updated_by", "version"]
-
-    @admin.display(description="项目", ordering="indicator__project__name")
-    def project_name(self, obj):
-        return obj.indicator.project.name
-
-
-@admin.register(ProjectRecord)
-class ProjectRecordAdmin(admin.ModelAdmin):
-    list_display = ["project", "unit_code", "period", "spent", "status", "status_changed_at",
-                    "updated_by"]
-    list_select_related = ["project__unit", "period", "updated_by"]
-    list_filter = ["period", "status"]
-    search_fields = ["project__name", "project__unit__code", "project__unit__name"]
-    autocomplete_fields = ["project"]
-    readonly_fields = ["updated_at", "updated_by", "version"]
-
-    @admin.display(description="单位", ordering="project__unit__code")
-    def unit_code(self, obj):
-        return obj.project.unit.code
 
 
 @admin.register(FindingDecision)

@@ -11,12 +11,14 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
-from performance.models import ImportJob, ImportKind, ImportStatus, ReportingPeriod
+from performance.models import ImportJob, ImportKind, ImportStatus, PeriodStatus, ReportingPeriod
+from performance.workflow import Channel
 
 from . import jobs
 from .errors import BadFile
@@ -42,11 +44,18 @@ class TargetsImportForm(_UploadForm):
 
 
 class ActualsImportForm(_UploadForm):
-    period = forms.ModelChoiceField(label="填报期间", queryset=ReportingPeriod.objects.none())
+    period = forms.ModelChoiceField(label="填报期间", queryset=ReportingPeriod.objects.none(),
+                                    help_text="已锁定的期间只能导入已单独解锁的单位")
+    clear_blanks = forms.BooleanField(label="空白单元格清空已填的值", required=False,
+                                      help_text="不勾选时，文件中的空白单元格不改变已保存的值")
+    overwrite = forms.BooleanField(
+        label="覆盖他人填写的值", required=False,
+        help_text="文件不含记录版本（不是从本系统下载的填报模板）时，默认不覆盖其他人已保存的值")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["period"].queryset = ReportingPeriod.objects.filter(status="open")
+        self.fields["period"].queryset = ReportingPeriod.objects.filter(
+            Q(status=PeriodStatus.OPEN) | Q(unit_unlocks__isnull=False)).distinct()
 
 
 class ExcelImportAdminMixin:
@@ -80,7 +89,9 @@ class ExcelImportAdminMixin:
             try:
                 job = jobs.create_job(data["file"], kind=self.excel_import_kind, user=request.user,
                                       year=data.get("year"), period=data.get("period"),
-                                      replace=data.get("replace", False))
+                                      replace=data.get("replace", False), channel=Channel.ADMIN,
+                                      clear_blanks=data.get("clear_blanks", False),
+                                      overwrite=data.get("overwrite", False))
             except BadFile as exc:
                 form.add_error("file", exc.message)
             else:
@@ -99,7 +110,7 @@ class ImportJobAdmin(admin.ModelAdmin):
     search_fields = ["original_name", "summary"]
     change_form_template = "admin/performance/importjob/change_form.html"
     fields = ["kind", "original_name", "file", "year", "period", "replace", "unit_codes",
-              "dry_run", "status", "progress", "summary", "problems", "hints", "created_by",
+              "channel", "clear_blanks", "overwrite", "dry_run", "status", "progress", "summary", "problems", "hints", "created_by",
               "created_at", "started_at", "finished_at"]
     readonly_fields = fields
 
@@ -142,8 +153,9 @@ class ImportJobAdmin(admin.ModelAdmin):
         return redirect(reverse("admin:performance_importjob_change", args=[job.pk]))
 
     def _may_confirm(self, request, job) -> bool:
-        model = "indicator" if job.kind == ImportKind.TARGETS else "indicatorrecord"
-        return request.user.has_perm(f"performance.add_{model}")
+        if job.kind == ImportKind.TARGETS:
+            return request.user.has_perm("performance.add_indicator")
+        return request.user.has_perm("performance.change_indicatorrecord")
 
 
 def _listing(items):
