@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from performance.services.snapshot import refresh_snapshots
 from tests.dashboard_world import add_units, build_world, monitored_project
+from tests.factories import IndicatorFactory, ProjectFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -120,3 +121,23 @@ def test_a_units_data_runs_constant_queries_as_projects_and_units_grow(client, w
         monitored_project(world.period, world.unit)
     add_units(world.period, 3)
     assert queries(client, world.filler, url(name, "342601")) == few
+
+
+@pytest.mark.parametrize("unit", [None, "342601"])  # the stored snapshot, and live
+def test_a_project_with_nothing_entered_counts_as_not_entered_not_as_poor(client, world, unit):
+    project = ProjectFactory(unit=world.unit, name="未填报项目")
+    IndicatorFactory(project=project)
+    refresh_snapshots(world.period)  # stores 0 分, 差 for it
+    data = get(client, world.finance, url("dashboard:api_grades", unit)).json()
+    counts = dict(zip(data["grades"], data["current"], strict=True))
+    projected = dict(zip(data["grades"], data["projected"], strict=True))
+    assert counts["未填报"] == projected["未填报"] == 1
+    assert counts["差"] == 1  # 落后项目 only
+    assert sum(counts.values()) == sum(projected.values()) == (4 if unit is None else 3)
+
+
+def test_a_project_without_money_spent_has_no_rate_in_the_execution_chart(client, world):
+    IndicatorFactory(project=ProjectFactory(unit=world.unit, name="未填报项目"))
+    items = get(client, world.filler, url("dashboard:api_execution", "342601")).json()["items"]
+    empty = next(i for i in items if i["name"] == "未填报项目")
+    assert (empty["spent"], empty["rate"], empty["light"]) == (None, None, None)

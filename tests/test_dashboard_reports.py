@@ -13,7 +13,12 @@ from openpyxl import load_workbook
 from performance.excel.actuals_import import import_actuals
 from performance.models import IndicatorRecord, ProjectRecord
 from tests.dashboard_world import build_world, monitored_project
-from tests.factories import PeriodFactory
+from tests.factories import (
+    IndicatorFactory,
+    IndicatorRecordFactory,
+    PeriodFactory,
+    ProjectFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -122,3 +127,40 @@ def test_reports_run_a_constant_number_of_queries_as_projects_grow(client, world
     with CaptureQueriesContext(connection) as after:
         client.get(url)
     assert len(after) == len(before)
+
+
+# ---------------------------------------------------------------- honest missing values
+
+
+def print_cell_of(page, name):
+    """The 项目得分 cell of a project on the printable page (the row's last cell)."""
+    row = page[page.index(f"<td rowspan=\"1\">{name}"):]
+    row = row[:row.index("</tr>")]
+    return row, row[row.rindex("<td"):]
+
+
+def test_the_printable_page_shows_missing_values_and_not_entered_projects(client, world):
+    partly = ProjectFactory(unit=world.unit, name="缺指标项目")
+    IndicatorRecordFactory(indicator=IndicatorFactory(project=partly, name="已填指标"),
+                           period=world.period, actual_value=100)
+    empty = ProjectFactory(unit=world.unit, name="未填报项目")
+    IndicatorFactory(project=empty, name="未填报项目的指标")
+    page = get(client, world.filler, PRINT).content.decode()
+    row, total = print_cell_of(page, "未填报项目")
+    assert "未填报" in total and "差" not in total and "0.00" not in total
+    assert '<td class="num">未填</td>' in row and "得分 未填" in row  # indicator, money spent
+    assert ">0.00<" not in row
+    row, total = print_cell_of(page, "缺指标项目")
+    assert '<td class="num">10.00</td>' in row and "得分 未填" in row
+    assert "未填报" not in total and "10.00" in total
+
+
+def test_the_printable_page_marks_each_missing_indicator(client, world):
+    IndicatorFactory(project=ProjectRecord.objects.get(project__name="落后项目").project,
+                     name="落后项目新增指标")
+    page = get(client, world.filler, PRINT).content.decode()
+    start = page.index("落后项目新增指标")
+    row = page[start:page.index("</tr>", start)]
+    assert '<td class="num">未填</td>' in row
+    rows = page[page.index("<td rowspan=\"3\">落后项目"):]
+    assert "1 项未填" in rows[:rows.index("正常项目")]

@@ -1,5 +1,7 @@
 """The finance overview and a unit's dashboard: who sees what, what they show, bounded queries."""
 
+from decimal import Decimal
+
 import pytest
 from django.contrib.auth.models import User
 from django.core.cache import cache
@@ -9,8 +11,15 @@ from django.urls import reverse
 
 from budget.models import Role
 from performance.models import ProjectRecord
+from performance.services.overview import summary, unit_rows
 from performance.services.snapshot import refresh_snapshots
 from tests.dashboard_world import add_units, build_world, member, monitored_project
+from tests.factories import (
+    IndicatorFactory,
+    IndicatorRecordFactory,
+    ProjectFactory,
+    ProjectRecordFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -220,3 +229,94 @@ def test_the_seed_unit_with_nothing_entered_yet_shows_its_projects_without_light
     print_page = get(client, reviewer, reverse("dashboard:report_print", args=["342601"])
                      + "?period=2025-07").content.decode()
     assert "城镇企业职工基本养老保险在职参保人数" in print_page
+
+
+# ---------------------------------------------------------------- honest missing values
+
+
+def not_entered_project(world, name="未填报项目"):
+    """A project of 342601 with nothing entered (its computed record: 0 分, 差)."""
+    project = ProjectFactory(unit=world.unit, name=name, budget_amount=Decimal(10))
+    IndicatorFactory(project=project, name=f"{name}的指标")
+    refresh_snapshots(world.period)
+    assert ProjectRecord.objects.get(project=project).score_grade == "差"
+    return project
+
+
+def partly_filled_red_project(world):
+    """A red project of 342601: 1 of its 2 indicators filled in (far behind), the other not."""
+    project = ProjectFactory(unit=world.unit, name="缺指标项目", budget_amount=Decimal(10))
+    behind = IndicatorFactory(project=project, name="缺指标项目培训人次", weight=Decimal(45))
+    IndicatorFactory(project=project, name="缺指标项目满意度", weight=Decimal(45))
+    IndicatorRecordFactory(indicator=behind, period=world.period, actual_value=Decimal(5))
+    ProjectRecordFactory(project=project, period=world.period, spent=Decimal(1))
+    refresh_snapshots(world.period)
+    return project
+
+
+def section(page, start, end):
+    return page[page.index(start):page.index(end, page.index(start))]
+
+
+def table_row(page, text):
+    start = page.index(text)
+    return page[page.rindex("<tr", 0, start):page.index("</tr>", start)]
+
+
+def test_the_unit_dashboard_shows_a_project_with_nothing_entered_as_not_entered(client, world):
+    not_entered_project(world)
+    page = get(client, world.filler, UNIT).content.decode()
+    row = table_row(page, ">未填报项目</a>")
+    assert '<td colspan="4" class="not-entered muted">未填报</td>' in row
+    assert "<td>差</td>" not in row and ">0.00<" not in row
+    assert '<td class="num">1</td>' in row  # its one indicator is not filled in
+
+
+def test_the_unit_dashboards_grade_table_counts_not_entered_apart_from_poor(client, world):
+    not_entered_project(world)
+    page = get(client, world.filler, UNIT).content.decode()
+    grades = section(page, 'class="table table-sm table-bordered grades"', "</table>")
+    header = [cell.split("</th>")[0] for cell in grades.split('<th class="num">')[1:]]
+    current = section(grades, "当前得分", "</tr>").split('<td class="num">')[1:]
+    counts = dict(zip(header, (c.split("</td>")[0] for c in current), strict=True))
+    assert counts["未填报"] == "1" and counts["差"] == "1"  # 差: 落后项目 only
+
+
+def test_the_overview_counts_not_entered_projects_per_unit_outside_the_averages(client, world):
+    before = {r.code: r.score for r in unit_rows(world.period)[0]}
+    not_entered_project(world)
+    rows = {r.code: r for r in unit_rows(world.period)[0]}
+    assert rows["342601"].not_entered == 1 and rows["342602"].not_entered == 0
+    assert rows["342601"].score == before["342601"]  # its 0 is left out of the average
+    page = get(client, world.finance, OVERVIEW).content.decode()
+    assert "<th class=\"num\">未填报</th>" in page
+    units = section(page, 'class="table table-sm table-bordered units"', "</table>")
+    row = table_row(units, "342601 广元市社会保险事务中心")
+    assert '<td class="num">1</td>\n      <td class="num">' + str(rows["342601"].score) in row
+
+
+def test_the_overviews_grade_distribution_has_a_not_entered_column(client, world):
+    not_entered_project(world)
+    page = get(client, world.finance, OVERVIEW).content.decode()
+    grades = section(page, 'class="table table-sm table-bordered grades"', "</table>")
+    assert '<th class="num">未填报</th>' in grades
+    assert summary(world.period).grades["未填报"] == 1
+    assert summary(world.period).grades["差"] == 1  # 落后项目 only
+
+
+def test_the_watch_list_says_how_many_indicators_of_a_project_are_missing(client, world):
+    partly_filled_red_project(world)
+    page = get(client, world.finance, OVERVIEW).content.decode()
+    row = table_row(section(page, 'id="watch"', "各单位预算执行率"), ">缺指标项目</a>")
+    assert "1 项未填" in row
+
+
+def test_the_unit_dashboard_with_not_entered_projects_runs_the_same_queries(client, world):
+    client.force_login(world.filler)
+    with CaptureQueriesContext(connection) as before:
+        client.get(UNIT)
+    for n in range(3):
+        not_entered_project(world, f"未填报项目{n}")
+    with CaptureQueriesContext(connection) as after:
+        client.get(UNIT)
+    assert len(after) == len(before)

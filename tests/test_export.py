@@ -108,6 +108,35 @@ def test_report_shows_scores_from_the_scoring_service_and_totals(unit):
     assert ws.cell(last, cols["预算执行数"]).value == 3.5
 
 
+def test_report_shows_missing_values_as_missing_and_not_entered_projects_as_such(unit):
+    period = ReportingPeriod.objects.get(code="2025-final")
+    first = Indicator.objects.order_by("project_id", "position").first()
+    IndicatorRecord.objects.create(indicator=first, period=period, actual_value=1)
+    ws = opened(report_workbook(period, unit)).active
+    cols = columns_of(ws, 3)
+    starts = {ws.cell(row, cols["项目名称"]).value: row for row in range(4, ws.max_row)
+              if ws.cell(row, cols["项目名称"]).value}
+    row = starts[first.project.name]  # 1 indicator filled in, no money spent
+    assert ws.cell(row, cols["得分"]).value == 2
+    assert ws.cell(row + 1, cols["得分"]).value == "未填"  # not 0
+    assert ws.cell(row, cols["预算执行得分（10分）"]).value == "未填"
+    assert ws.cell(row, cols["项目总分"]).value == 2 and ws.cell(row, cols["评价等级"]).value == "差"
+    empty = starts["乡村振兴经费"]  # nothing entered
+    assert [ws.cell(empty, cols[h]).value for h in ("指标得分", "项目总分", "评价等级")] == [
+        "未填报"] * 3
+    assert ws.cell(empty, cols["得分"]).value == "未填"
+    last = ws.max_row  # the average is of the projects with something entered
+    assert ws.cell(last, cols["项目总分"]).value == 2
+    assert ws.cell(last, cols["评价等级"]).value == "（项目总分为已填报项目的平均分）"
+
+
+def test_the_template_has_no_scores_to_mark(unit):
+    period = ReportingPeriod.objects.get(code="2025-final")
+    ws = opened(report_workbook(period, unit, template=True)).active
+    values = {cell.value for row in ws.iter_rows(min_row=4) for cell in row}
+    assert "未填" not in values and "未填报" not in values
+
+
 def test_export_report_command(unit, tmp_path):
     path = tmp_path / "r.xlsx"
     call_command("export_report", "--period", "2025-final", "--unit", "342601", "-o", str(path))

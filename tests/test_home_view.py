@@ -12,9 +12,16 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from budget.models import Project, ProjectCategory
-from performance.models import WorkflowStatus
+from performance.models import ProjectRecord, WorkflowStatus
+from performance.services.snapshot import refresh_snapshots
 from tests.entry_setup import make_team
-from tests.factories import ProjectFactory, ProjectRecordFactory, UnitFactory
+from tests.factories import (
+    IndicatorFactory,
+    IndicatorRecordFactory,
+    ProjectFactory,
+    ProjectRecordFactory,
+    UnitFactory,
+)
 
 pytestmark = pytest.mark.django_db
 HOME = reverse("entry:home")
@@ -26,9 +33,10 @@ def team():
     team = make_team()
     other = ProjectFactory(unit=team.other_unit, name="外单位的项目")
     ProjectRecordFactory(project=other, period=team.period, score_total=Decimal("88.00"),
-                         score_grade="良", light="red", status=WorkflowStatus.SUBMITTED)
+                         score_grade="良", light="red", status=WorkflowStatus.SUBMITTED,
+                         has_values=True)
     ProjectRecordFactory(project=team.project, period=team.period, score_total=Decimal("95.50"),
-                         score_grade="优", light="green", spent=Decimal("80.00"))
+                         score_grade="优", light="green", spent=Decimal("80.00"), has_values=True)
     ProjectFactory(unit=team.unit, name="没有填报记录的项目", category=ProjectCategory.OPERATION)
     return team
 
@@ -173,3 +181,78 @@ def test_the_page_of_projects_is_read_once(team):
     page_reads = [q["sql"] for q in queries.captured_queries
                   if 'FROM "budget_project"' in q["sql"] and "LIMIT" in q["sql"]]
     assert len(page_reads) == 1
+
+
+# ---------------------------------------------------------------- honest missing values
+
+
+@pytest.fixture
+def entered():
+    """The team's project with nothing entered (its record computed by a refresh: 0 分, 差),
+    one with 1 indicator of 3 filled in, and one complete; snapshots as the pages store them."""
+    team = make_team()
+    partly = ProjectFactory(unit=team.unit, name="部分填报的项目", budget_amount=Decimal(10))
+    done = ProjectFactory(unit=team.unit, name="全部填报的项目", budget_amount=Decimal(10))
+    for project, values in ((partly, ["100", None, None]), (done, ["100", "100", "100"])):
+        for value in values:
+            indicator = IndicatorFactory(project=project, weight=Decimal(30))
+            if value is not None:
+                IndicatorRecordFactory(indicator=indicator, period=team.period,
+                                       actual_value=Decimal(value))
+    ProjectRecordFactory(project=done, period=team.period, spent=Decimal(10))
+    refresh_snapshots(team.period)
+    assert ProjectRecord.objects.get(project=team.project).score_grade == "差"  # stored
+    return team
+
+
+def row_of(html: str, name: str) -> str:
+    start = html.index(f">{name}</a>")
+    return html[html.rindex("<tr>", 0, start):html.index("</tr>", start)]
+
+
+def test_a_project_with_nothing_entered_shows_not_entered_not_a_red_poor_grade(entered):
+    row = row_of(page(entered.filler), entered.project.name)
+    assert row.count("未填报") == 2  # its score and its grade
+    assert ">0.00<" not in row and "差" not in row and "grade-d" not in row
+
+
+def test_a_project_without_a_record_shows_not_entered(team):
+    row = row_of(page(team.filler), "没有填报记录的项目")
+    assert row.count("未填报") == 2 and "grade-" not in row
+
+
+def test_a_partly_filled_project_shows_its_total_and_how_many_are_missing(entered):
+    row = row_of(page(entered.filler), "部分填报的项目")
+    assert "30.00" in row and "2 项未填" in row and "grade-d" in row  # the total as it is
+    assert "未填报" not in row
+    complete = row_of(page(entered.filler), "全部填报的项目")
+    assert "100.00" in complete and "项未填" not in complete and "grade-a" in complete
+
+
+@pytest.mark.parametrize("sort", ["score", "-score", "grade", "-grade"])
+def test_sorting_by_score_or_grade_puts_not_entered_projects_last(entered, sort):
+    html = page(entered.filler, sort=sort)
+    assert max(html.index(">部分填报的项目<"), html.index(">全部填报的项目<")) < html.index(
+        f">{entered.project.name}<")
+
+
+def test_the_export_shows_not_entered_and_the_count_of_missing_indicators(entered):
+    response = as_user(entered.filler).get(EXPORT)
+    rows = list(load_workbook(BytesIO(response.content)).active.iter_rows(values_only=True))
+    header = rows[0]
+    assert header.index("未填指标数") == header.index("得分") + 1
+    by_name = {row[0]: dict(zip(header, row, strict=True)) for row in rows[1:]}
+    empty = by_name[entered.project.name]
+    assert (empty["得分"], empty["等级"], empty["未填指标数"]) == ("未填报", "未填报", None)
+    partly = by_name["部分填报的项目"]
+    assert (partly["得分"], partly["等级"], partly["未填指标数"]) == (30, "差", 2)
+    assert by_name["全部填报的项目"]["未填指标数"] == 0
+
+
+def test_the_summary_counts_not_entered_projects_and_leaves_them_out_of_the_average(entered):
+    summary = page(entered.finance, view="units")
+    assert ">未填报</a></th>" in summary  # a column of its own
+    row = summary[summary.index(f">{entered.unit.name}</a>"):]
+    row = row[:row.index("</tr>")]
+    # 3 projects: 1 not entered; the average of 30 and 100 (not of 0, 30 and 100)
+    assert '<td class="num">1</td>' in row and "65.00" in row and "43.33" not in row

@@ -48,9 +48,10 @@ def test_the_adjusted_budget_counts_when_there_is_one(db):
 def test_the_summary_counts_per_unit(db):
     team = make_team()
     ProjectRecordFactory(project=team.project, period=team.period, light="red",
-                         status=WorkflowStatus.SUBMITTED, score_total=Decimal(80))
+                         status=WorkflowStatus.SUBMITTED, score_total=Decimal(80),
+                         has_values=True)
     ProjectRecordFactory(project=ProjectFactory(unit=team.unit), period=team.period,
-                         status=WorkflowStatus.APPROVED, score_total=Decimal(90))
+                         status=WorkflowStatus.APPROVED, score_total=Decimal(90), has_values=True)
     ProjectFactory(unit=team.other_unit)
     summary = {row["unit__code"]: row for row in unit_summary(project_rows(team.period,
                                                                            team.finance))}
@@ -73,3 +74,24 @@ def test_the_current_period_is_the_latest_open_one(db):
 
 def test_without_periods_there_is_no_current_one(db):
     assert current_period() is None
+
+
+def test_rows_say_whether_anything_is_entered(db):
+    team = make_team()
+    bare = ProjectFactory(unit=team.unit)
+    ProjectRecordFactory(project=team.project, period=team.period, has_values=True,
+                         score_total=Decimal(40), indicators_missing=2)
+    rows = {row.pk: row for row in project_rows(team.period, team.filler)}
+    assert (rows[team.project.pk].has_values, rows[team.project.pk].missing) == (True, 2)
+    assert rows[bare.pk].has_values is None  # no record: nothing entered either
+
+
+def test_the_summary_counts_not_entered_projects_apart_from_the_average(db):
+    team = make_team()
+    ProjectRecordFactory(project=team.project, period=team.period, has_values=True,
+                         score_total=Decimal(80))
+    ProjectRecordFactory(project=ProjectFactory(unit=team.unit), period=team.period,
+                         has_values=False, score_total=Decimal(0), score_grade="差")
+    ProjectFactory(unit=team.unit)  # no record
+    (mine,) = unit_summary(project_rows(team.period, team.filler))
+    assert (mine["projects"], mine["not_entered"], mine["average"]) == (3, 2, Decimal(80))

@@ -11,7 +11,12 @@ from django.urls import reverse
 
 from performance.models import IndicatorRecord, ProjectRecord, WorkflowStatus
 from tests.entry_setup import lock, make_team
-from tests.factories import IndicatorFactory, MembershipFactory, ProjectFactory
+from tests.factories import (
+    IndicatorFactory,
+    IndicatorRecordFactory,
+    MembershipFactory,
+    ProjectFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -195,3 +200,76 @@ def test_page_renders_when_the_reviewer_who_returned_it_was_deleted(team):
     response = as_user(team.filler).get(url(team))
     assert response.status_code == 200
     assert "佐证材料不全" in response.content.decode()
+
+
+def test_an_indicator_without_a_value_scores_as_missing_not_as_zero(team):
+    IndicatorRecordFactory(indicator=team.indicators[0], period=team.period,
+                           actual_value=Decimal(50))
+    IndicatorRecordFactory(indicator=team.indicators[1], period=team.period,
+                           explanation="统计中")  # a record, but no value
+    page = as_user(team.reviewer).get(url(team)).content.decode()
+    cells = page.split('<td class="num indicator-score">')[1:]
+    shown = [cell.split("<div")[0] for cell in cells]
+    assert shown == ["15.00", "未填", "未填"]
+    assert page.count("评分说明：未填报完成值，得 0 分") == 2  # the explanation stays
+
+
+# ---------------------------------------------------------------- missing values, reopen, unit unlock
+
+
+def test_a_missing_value_with_its_reason_is_submitted_from_the_page(team):
+    data = form_data(team, [100, 100, ""], action="submit", spent="95")
+    data[f"i{team.indicators[2].id}-explanation"] = "年度统计数据尚未发布"
+    response = as_user(team.filler).post(url(team), data, follow=True)
+    assert "已提交审核" in response.content.decode()
+    assert ProjectRecord.objects.get(project=team.project).status == WorkflowStatus.SUBMITTED
+
+
+def test_what_keeps_a_project_from_being_submitted_links_to_the_field(team):
+    as_user(team.filler).post(url(team), form_data(team, [100, 100, ""], spent="95"))
+    page = as_user(team.filler).get(url(team)).content.decode()
+    missing = team.indicators[2]
+    assert f'<a href="#id_i{missing.id}-actual_value" class="problem-link">' in page
+    assert f'id="id_i{missing.id}-actual_value"' in page  # the link's target exists
+
+
+def test_finance_sees_reopen_on_an_approved_project_and_the_unit_reviewer_does_not(team):
+    ProjectRecord.objects.create(project=team.project, period=team.period,
+                                 status=WorkflowStatus.APPROVED)
+    assert "重新打开" in as_user(team.finance).get(url(team)).content.decode()
+    page = as_user(team.reviewer).get(url(team)).content.decode()
+    assert "重新打开" not in page and "退回修改" not in page
+
+
+def test_finance_reopens_from_the_page_and_the_filler_can_change_again(team):
+    record = ProjectRecord.objects.create(project=team.project, period=team.period,
+                                          status=WorkflowStatus.APPROVED)
+    response = as_user(team.finance).post(
+        reverse("entry:reopen", args=[team.project.pk]),
+        {"period": team.period.code, "version": record.version, "reason": "抽查发现差错"})
+    assert response.status_code == 302
+    record.refresh_from_db()
+    assert record.status == WorkflowStatus.RETURNED and record.return_reason == "抽查发现差错"
+    assert 'value="save"' in as_user(team.filler).get(url(team)).content.decode()
+
+
+def test_a_unit_reviewer_posting_reopen_is_refused(team):
+    record = ProjectRecord.objects.create(project=team.project, period=team.period,
+                                          status=WorkflowStatus.APPROVED)
+    response = as_user(team.reviewer).post(
+        reverse("entry:reopen", args=[team.project.pk]),
+        {"period": team.period.code, "version": record.version, "reason": "想改"})
+    assert response.status_code == 403
+    record.refresh_from_db()
+    assert record.status == WorkflowStatus.APPROVED
+
+
+def test_a_unit_opened_after_the_lock_can_enter_values_again(team):
+    from performance.services.period_lock import unlock_unit
+
+    lock(team.period, team.finance)
+    unlock_unit(team.period, team.unit, team.finance, "迟报更正")
+    page = as_user(team.filler).get(url(team)).content.decode()
+    assert "已为本单位单独解锁" in page and 'value="save"' in page
+    as_user(team.filler).post(url(team), form_data(team, [88]))
+    assert IndicatorRecord.objects.get(indicator=team.indicators[0]).actual_value == 88

@@ -60,3 +60,32 @@ def test_unknown_unit_is_a_clear_error_with_status_2(seeded):
         run("--period", "2025-final", "--unit", "999999")
     assert error.value.returncode == 2
     assert "999999" in str(error.value)
+
+
+def test_json_says_which_projects_have_nothing_entered_and_gives_them_no_grade(filled):
+    data = {p["project"]: p for p in json.loads(run("--period", "2025-final", "--json"))}
+    done = data["社会保险信息网络建设维护费"]
+    assert (done["nothing_entered"], done["missing_indicators"], done["grade"]) == (False, 0, "优")
+    empty = data["乡村振兴经费"]
+    assert empty["nothing_entered"] is True and empty["grade"] is None
+    assert empty["total"] == 0.0 and empty["missing_indicators"] == len(empty["indicators"])
+    assert all(i["missing"] is True for i in empty["indicators"])
+
+
+def test_table_shows_a_project_with_nothing_entered_as_not_entered(filled):
+    out = run("--period", "2025-final", "--unit", "342601")
+    line = next(row for row in out.splitlines() if row.startswith("342601\t乡村振兴经费\t"))
+    assert line.split("\t")[5:] == ["未填", "未填报", "未填报", "未填报"]
+    assert "差" not in line and "0.00" not in line
+
+
+def test_table_shows_missing_money_spent_as_missing_and_keeps_the_total(filled):
+    project = Project.objects.get(name="乡村振兴经费")
+    indicator = project.indicators.order_by("position").first()
+    IndicatorRecord.objects.create(indicator=indicator, period=ReportingPeriod.objects.get(
+        code="2025-final"), actual_value=indicator.target_value)
+    line = next(row for row in run("--period", "2025-final").splitlines()
+                if "\t乡村振兴经费\t" in row)
+    execution, indicators, total, grade = line.split("\t")[5:]
+    assert execution == "未填" and grade == "差"  # something entered: the total as it is
+    assert indicators == total == f"{indicator.weight:.2f}"

@@ -10,7 +10,14 @@ from budget.models import Project
 from performance.domain import Grade, Operator
 from performance.models import Indicator, IndicatorRecord, ProjectRecord, ReportingPeriod
 from performance.services.scoring import score_period, score_project_period
-from tests.factories import IndicatorFactory, PeriodFactory, ProjectFactory, UnitFactory
+from performance.services.snapshot import lights_for_period
+from tests.factories import (
+    IndicatorFactory,
+    IndicatorRecordFactory,
+    PeriodFactory,
+    ProjectFactory,
+    UnitFactory,
+)
 
 # Per project: money spent, and the actuals that differ from "target met" (every other
 # quantitative indicator reaches its target exactly, every 定性 one is graded 优).
@@ -161,3 +168,73 @@ def test_project_json_has_numbers_as_numbers(final):
         "explanation": first["explanation"],
     }
     assert "15" in first["explanation"] and "20" in first["explanation"]
+
+
+# ---------------------------------------------------------------- honest missing values
+
+
+def scored_alone(project, period):
+    return score_project_period(project, period)
+
+
+def a_project_with_two_indicators():
+    project = ProjectFactory(unit=UnitFactory())
+    first, second = (IndicatorFactory(project=project, weight=Decimal(45)) for _ in range(2))
+    return project, first, second
+
+
+def test_a_project_with_nothing_entered_keeps_its_total_but_has_no_grade(db):
+    period = PeriodFactory()
+    project, _, _ = a_project_with_two_indicators()
+    result = scored_alone(project, period)
+    assert result.nothing_entered and result.missing_indicators == 2
+    assert result.score.total == 0 and result.score.grade == Grade.POOR  # still computed
+    data = result.as_json()
+    assert data["total"] == 0.0 and data["grade"] is None  # shown: no 差
+    assert data["nothing_entered"] is True and data["missing_indicators"] == 2
+    assert all(i["missing"] and i["score"] == 0.0 for i in data["indicators"])
+
+
+def test_records_without_a_value_are_still_nothing_entered(db):
+    period = PeriodFactory()
+    project, first, _ = a_project_with_two_indicators()
+    IndicatorRecordFactory(indicator=first, period=period, explanation="尚在统计")
+    ProjectRecord.objects.create(project=project, period=period, spent_reason="待报账")
+    assert scored_alone(project, period).nothing_entered
+
+
+@pytest.mark.parametrize("entered", [
+    {"spent": Decimal(0)},  # money spent alone, even 0
+    {"actual_value": Decimal(0)},  # one indicator, even 0
+    {"expected_value": Decimal(80)},  # a forecast alone (监控): no score, but entered
+    {"expected_grade": "良"},
+])
+def test_any_value_or_the_money_spent_counts_as_entered(db, entered):
+    period = PeriodFactory()
+    project, first, _ = a_project_with_two_indicators()
+    if "spent" in entered:
+        ProjectRecord.objects.create(project=project, period=period, spent=entered["spent"])
+    else:
+        IndicatorRecordFactory(indicator=first, period=period, **entered)
+    result = scored_alone(project, period)
+    assert not result.nothing_entered
+    data = result.as_json()
+    assert data["nothing_entered"] is False and data["grade"] == "差"
+    assert data["missing_indicators"] == 2 - ("actual_value" in entered)
+
+
+def test_a_partly_filled_project_counts_its_missing_indicators(final):
+    result = next(r for r in score_period(final) if r.project_name == "乡村振兴经费")
+    data = result.as_json()
+    assert (data["missing_indicators"], data["nothing_entered"], data["grade"]) == (8, False, "差")
+    assert [i["missing"] for i in data["indicators"]].count(True) == 8
+
+
+def test_nothing_entered_agrees_with_the_snapshots_has_values(db):
+    period = PeriodFactory()
+    empty, _, _ = a_project_with_two_indicators()
+    forecast, first, _ = a_project_with_two_indicators()
+    IndicatorRecordFactory(indicator=first, period=period, expected_value=Decimal(5))
+    lights = lights_for_period(period)
+    for project in (empty, forecast):
+        assert scored_alone(project, period).nothing_entered is not lights[project.id].has_values

@@ -1,5 +1,7 @@
 """A unit's 监控表 / 自评表 for a period: the Excel workbook in the published layout, and a
-printable HTML page (A4 landscape). Both read the same blocks as performance.excel.report."""
+printable HTML page (A4 landscape). Both read the same blocks as performance.excel.report and
+show missing values alike: 得分 未填 for an indicator (or the money spent) without a value, 未填报
+for the total and grade of a project with nothing entered."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from performance.domain import Operator
 from performance.excel.report import report_blocks, report_workbook
 from performance.excel.sheets import to_bytes
 from performance.models import format_decimal
+from performance.templatetags.entry_tags import indicator_score
 
 from .common import pick_period
 
@@ -66,14 +69,17 @@ def print_rows(blocks) -> list[dict]:
                                    rec and rec.expected_grade),
                 "record": rec,
                 "reasons": "、".join(rec.deviation_reasons) if rec else "",
-                "score": score.score if score else None,
+                "score": indicator_score(score) if score else "",  # 未填, not 0.00
                 "light": lights.indicators.get(indicator.id) if lights else None,
             })
         execution = result.score.execution if result else None
         projects.append({
             "project": block.project, "record": block.record, "rows": rows,
             "goal": getattr(getattr(block.project, "goal", None), "text", ""),
-            "execution": execution, "score": result.score if result else None,
+            "execution": execution, "execution_score": indicator_score(execution),
+            "score": result.score if result else None,
+            "entered": bool(result) and not result.nothing_entered,
+            "missing": result.missing_indicators if result else 0,
             "lights": lights,
         })
     return projects

@@ -13,7 +13,7 @@ from performance.domain import Operator
 from performance.models import Indicator, IndicatorRecord, ProjectRecord
 from performance.scoring import ExecutionInput, score_project
 from performance.services.scoring import ProjectResult, current_policy, indicator_input
-from performance.templatetags.entry_tags import light_badge, qty, score
+from performance.templatetags.entry_tags import indicator_score, light_badge, qty
 
 from .forms import IndicatorForm, ProjectForm
 from .widgets import esc
@@ -156,7 +156,7 @@ def rows_html(sheet: Sheet, editable: bool) -> str:
             actual = record.actual_value if record else None
             out.append(f'<span class="num d-block">{esc(qty(actual, unit))}</span>')
         result = row.score
-        shown = score(result.score if result is not None else "")
+        shown = indicator_score(result)  # 未填 (not 0.00) for an indicator without a value
         explanation = esc(result.explanation) if result is not None else ""
         out.append(f'</td><td class="num indicator-score">{esc(shown)}<div class="small '
                    f'text-secondary">/ {weight}</div></td>'

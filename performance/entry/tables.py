@@ -1,10 +1,15 @@
 """The project list and the per-unit summary as django-tables2 tables; each column also has a
-plain value for the Excel export."""
+plain value for the Excel export.
+
+A project with nothing entered shows 未填报 as its score and grade (page and export), never
+"0.00 差"; one with indicators without a value shows its total with "N 项未填" (the export has
+the count in a column of its own). Sorting by score or grade puts 未填报 last, with the
+projects never scored."""
 
 from decimal import Decimal
 
 import django_tables2 as tables
-from django.db.models import F, QuerySet
+from django.db.models import Case, F, QuerySet, When
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
@@ -12,11 +17,13 @@ from django.utils.safestring import mark_safe
 from budget.models import ProjectCategory
 from performance.entry.widgets import esc as escape
 from performance.models import WorkflowStatus
+from performance.services.scoring import NOT_ENTERED
 from performance.templatetags.entry_tags import (
     grade_badge,
     light_badge,
     money,
     pct,
+    project_total,
     score,
     status_badge,
 )
@@ -36,6 +43,14 @@ def _rate(spent, budget):
 
 def _nulls_last(queryset, field, descending):
     expression = F(field).desc(nulls_last=True) if descending else F(field).asc(nulls_last=True)
+    return queryset.order_by(expression, "id"), True
+
+
+def _entered_first(queryset, field, descending):
+    """Sorted by `field` of the projects with something entered; 未填报 and the never scored
+    last, either way (their stored 0 / 差 is no score)."""
+    value = Case(When(has_values=True, then=F(field)), default=None)
+    expression = value.desc(nulls_last=True) if descending else value.asc(nulls_last=True)
     return queryset.order_by(expression, "id"), True
 
 
@@ -106,8 +121,10 @@ class ProjectTable(FastBody, tables.Table):
     budget = tables.Column("预算数（万元）", attrs=NUM)
     spent = tables.Column("执行数（万元）", attrs=NUM)
     rate = tables.Column("执行率", empty_values=(), orderable=False, attrs=NUM)
-    score = tables.Column("得分", attrs=NUM)
-    grade = tables.Column("等级", attrs=CENTER)
+    # empty_values=(): the export asks value_score / value_grade of a project without a record
+    score = tables.Column("得分", attrs=NUM, empty_values=())
+    missing = tables.Column("未填指标数", visible=False, orderable=False, empty_values=())  # export
+    grade = tables.Column("等级", attrs=CENTER, empty_values=())
     entry_status = tables.Column("状态", attrs=CENTER)
     light = tables.Column("监控灯", attrs=CENTER)
 
@@ -151,14 +168,22 @@ class ProjectTable(FastBody, tables.Table):
     def render_rate(self, value=None, record=None):
         return pct(_rate(record.spent, record.budget))
 
-    def render_score(self, value, record=None):
-        return score(value)
+    def render_score(self, value, record):
+        return project_total(value, record.has_values, record.missing)
 
-    def render_grade(self, value, record=None):
-        return grade_badge(value)
+    def value_score(self, value, record):
+        if not record.has_values:
+            return NOT_ENTERED
+        return DASH if value is None else value
 
-    def value_grade(self, value, record=None):
-        return value or ""
+    def value_missing(self, value, record):
+        return value if record.has_values else None
+
+    def render_grade(self, value, record):
+        return grade_badge(value, record.has_values)
+
+    def value_grade(self, value, record):
+        return (value or "") if record.has_values else NOT_ENTERED
 
     def render_entry_status(self, value, record=None):
         return status_badge(value)
@@ -181,11 +206,11 @@ class ProjectTable(FastBody, tables.Table):
     def value_rate(self, value=None, record=None):
         return _rate(record.spent, record.budget)
 
-    def value_score(self, value, record=None):
-        return value
-
     def order_score(self, queryset, is_descending):
-        return _nulls_last(queryset, "score", is_descending)
+        return _entered_first(queryset, "score", is_descending)
+
+    def order_grade(self, queryset, is_descending):
+        return _entered_first(queryset, "grade", is_descending)
 
     def order_spent(self, queryset, is_descending):
         return _nulls_last(queryset, "spent", is_descending)
@@ -203,7 +228,8 @@ class UnitSummaryTable(FastBody, tables.Table):
     approved = tables.Column("已审核", attrs=NUM)
     returned = tables.Column("已退回", attrs=NUM)
     red = tables.Column("红灯", attrs=NUM)
-    average = tables.Column("平均得分", attrs=NUM)
+    not_entered = tables.Column("未填报", attrs=NUM)
+    average = tables.Column("平均得分", attrs=NUM)  # of the projects with something entered
 
     class Meta:
         template_name = "entry/_table.html"

@@ -1,7 +1,11 @@
 """The 自评表/监控表 of one unit and period: as a report (scores from the scoring service,
 预算执行情况 (10 分), totals; for a 监控表 also the monitoring lights and the projected year-end
 score, computed live by performance.services.snapshot) or as a fill-in template (key columns locked, drop-downs for
-grades, likelihood and deviation reasons) whose filled copy `import_actuals` reads back."""
+grades, likelihood and deviation reasons) whose filled copy `import_actuals` reads back.
+
+In the report an indicator (or the money spent) without a value shows 得分 未填, not 0; a project
+with nothing entered shows 未填报 as its 指标得分, 项目总分 and 评价等级 (never 差) and is left
+out of the totals row's average."""
 
 from __future__ import annotations
 
@@ -16,7 +20,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from budget.models import Project
 from performance.domain import DeviationReason, Grade, Light, Likelihood, Operator
 from performance.models import Indicator, IndicatorRecord, ProjectRecord, format_decimal
-from performance.services.scoring import score_period
+from performance.services.scoring import MISSING, NOT_ENTERED, score_period
 from performance.services.snapshot import lights_for_period
 
 from .sheets import CENTER, INPUT_FILL, SheetWriter, new_workbook, number
@@ -147,10 +151,13 @@ def _write_block(sheet: SheetWriter, cols, block: Block, template: bool, validat
         "执行率偏低原因": record.spent_reason if record else "",
     }
     if execution is not None:
+        empty = result.nothing_entered
         project_values.update({
-            "预算执行率": execution.rate_display, "预算执行得分（10分）": execution.score,
-            "指标得分": result.score.indicator_total, "项目总分": result.score.total,
-            "评价等级": result.score.grade.value})
+            "预算执行率": execution.rate_display,
+            "预算执行得分（10分）": MISSING if execution.missing else execution.score,
+            "指标得分": NOT_ENTERED if empty else result.score.indicator_total,
+            "项目总分": NOT_ENTERED if empty else result.score.total,
+            "评价等级": NOT_ENTERED if empty else result.score.grade.value})
     lights = block.lights
     if lights is not None:
         project_values.update({
@@ -172,7 +179,7 @@ def _write_block(sheet: SheetWriter, cols, block: Block, template: bool, validat
             "完成可能性": rec.likelihood if rec else "",
             "偏差原因": "、".join(rec.deviation_reasons) if rec else "",
             "纠偏措施": rec.corrective_measures if rec else "",
-            "得分": score.score if score else None,
+            "得分": (MISSING if score.missing else score.score) if score else None,
             "未完成原因": rec.explanation if rec else "",
             "监控灯": lights.indicators.get(indicator.id) if lights is not None else None,
         }
@@ -231,10 +238,12 @@ def _write_totals(sheet: SheetWriter, cols, blocks: list[Block]) -> None:
     budget = sum((b.project.budget_amount for b in blocks), start=Decimal(0))
     spent = sum((b.record.spent for b in blocks if b.record and b.record.spent is not None),
                 start=Decimal(0))
-    totals = [b.result.score.total for b in blocks if b.result]
+    # 未填报 projects have no total to average (theirs, 0, is no score)
+    totals = [b.result.score.total for b in blocks if b.result and not b.result.nothing_entered]
     values = {"单位名称": "合计", "预算数": budget, "预算执行数": spent,
               "预算执行率": (spent / budget).quantize(Decimal("0.0001")) if budget else None,
               "项目总分": (sum(totals) / len(totals)).quantize(Decimal("0.01")) if totals else None,
-              "评价等级": "（项目总分为平均分）" if totals else ""}
+              "评价等级": ("（项目总分为平均分）" if len(totals) == len(blocks)
+                       else "（项目总分为已填报项目的平均分）") if totals else ""}
     sheet.append([sheet.cell(values.get(c.header), fmt=PERCENT if c.header == "预算执行率" else None)
                   for c in cols])

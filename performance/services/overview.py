@@ -4,6 +4,10 @@ Every function here runs a fixed number of aggregate queries, whatever the numbe
 projects or indicators: the scores and lights are the ones `refresh_snapshots` stored on
 ProjectRecord / IndicatorRecord (a project never computed shows as 未计算).
 
+A project with nothing entered (its record's has_values false, or no record at all) counts as
+未填报 in the grade distributions, not as 差, and is left out of the average scores: its stored
+total (0) is no score. Its indicators without a value have no light.
+
 A unit's own dashboard computes its numbers live instead (performance.services.unit_dashboard).
 """
 
@@ -34,7 +38,7 @@ from budget.models import Project, Unit
 from performance.domain import Grade, Light
 from performance.models import Indicator, IndicatorLevel1, ReportingPeriod, WorkflowStatus
 from performance.monitoring.lights import execution_light, time_progress
-from performance.services.scoring import current_policy
+from performance.services.scoring import NOT_ENTERED, current_policy
 
 PAGE_SIZE = 50  # units per page of the overview's tables
 WATCH_LIMIT = 30  # projects in the "red first" list
@@ -44,6 +48,8 @@ PROJECT_LIMIT = 500  # projects of one unit
 
 NO_GRADE = "未计算"
 NO_PROJECTION = "无预计"
+# NOT_ENTERED (未填报, from performance.services.scoring) is a grade column of its own
+ENTERED = Q(rec__has_values=True)  # something entered (as the computed record says)
 GRADE_NAMES = [g.value for g in Grade]
 LIGHTS = [Light.RED, Light.YELLOW, Light.GREEN, Light.BLUE]
 DONE = (WorkflowStatus.SUBMITTED, WorkflowStatus.APPROVED)
@@ -121,11 +127,18 @@ def submission_progress(periods: list[ReportingPeriod], scope: Unit | None = Non
 
 
 def _projected_grade() -> Case:
-    """The grade of projected_total by the policy's bands, in SQL."""
+    """The grade of projected_total by the policy's bands, in SQL; 未填报 first."""
     bands = current_policy().grade_bands
     whens = [When(rec__projected_total__gte=low, then=Value(grade.value)) for grade, low in bands]
-    return Case(When(rec__projected_total__isnull=True, then=Value(NO_PROJECTION)), *whens,
+    return Case(When(~ENTERED, then=Value(NOT_ENTERED)),
+                When(rec__projected_total__isnull=True, then=Value(NO_PROJECTION)), *whens,
                 default=Value(Grade.POOR.value), output_field=CharField())
+
+
+def _grade() -> Case:
+    """The stored grade; 未填报 when nothing is entered, "" when never computed."""
+    return Case(When(~ENTERED, then=Value(NOT_ENTERED)),
+                default=Coalesce(F("rec__score_grade"), Value("")), output_field=CharField())
 
 
 def _projects(period, scope: Unit | None):
@@ -141,8 +154,9 @@ class Summary:
     budget: Decimal
     spent: Decimal
     month: int
-    grades: dict[str, int]  # of the score so far, NO_GRADE for projects never computed
-    projected: dict[str, int]  # of the projected score
+    grades: dict[str, int]  # of the score so far, NO_GRADE for projects never computed,
+    # NOT_ENTERED for those with nothing entered
+    projected: dict[str, int]  # of the projected score (NOT_ENTERED likewise)
     lights: dict[str, int]  # "" for no light
 
     @property
@@ -173,11 +187,10 @@ def summary(period) -> Summary:
         n=Count("id"),
         budget=Coalesce(Sum(Coalesce("adjusted_amount", "budget_amount")), Value(Decimal(0))),
         spent=Coalesce(Sum("rec__spent"), Value(Decimal(0))))
-    grades = dict.fromkeys([*GRADE_NAMES, NO_GRADE], 0)
-    projected = dict.fromkeys([*GRADE_NAMES, NO_PROJECTION], 0)
+    grades = dict.fromkeys([*GRADE_NAMES, NOT_ENTERED, NO_GRADE], 0)
+    projected = dict.fromkeys([*GRADE_NAMES, NOT_ENTERED, NO_PROJECTION], 0)
     lights = dict.fromkeys([*(light.value for light in LIGHTS), ""], 0)
-    rows = (qs.annotate(g=Coalesce(F("rec__score_grade"), Value("")),
-                        p=_projected_grade(), lt=Coalesce(F("rec__light"), Value("")))
+    rows = (qs.annotate(g=_grade(), p=_projected_grade(), lt=Coalesce(F("rec__light"), Value("")))
             .values("g", "p", "lt").annotate(n=Count("id")).values_list("g", "p", "lt", "n"))
     for grade, proj, light, n in rows:
         grades[grade or NO_GRADE] += n
@@ -212,7 +225,8 @@ class Row:
     yellow: int = 0
     submitted: int = 0
     approved: int = 0
-    score: Decimal | None = None
+    not_entered: int = 0  # projects with nothing entered (未填报)
+    score: Decimal | None = None  # averages over the projects with something entered
     projected: Decimal | None = None
     light: str = ""
 
@@ -235,13 +249,16 @@ def unit_rows(period, *, offset: int = 0, limit: int = UNIT_LIMIT) -> tuple[list
                     yellow=Count("id", filter=Q(rec__light=Light.YELLOW)),
                     submitted=Count("id", filter=Q(rec__status=WorkflowStatus.SUBMITTED)),
                     approved=Count("id", filter=Q(rec__status=WorkflowStatus.APPROVED)),
-                    score=Avg("rec__score_total"), projected=Avg("rec__projected_total"))
+                    not_entered=Count("id", filter=~ENTERED),
+                    score=Avg("rec__score_total", filter=ENTERED),
+                    projected=Avg("rec__projected_total", filter=ENTERED))
           .order_by("-red", "-yellow", "code"))
     count = Project.objects.filter(year=period.year).values("unit_id").distinct().count()
     rows = [Row(id=r["unit_id"], code=r["code"], name=r["name"], budget=r["budget"] or Decimal(0),
                 spent=r["spent"], month=period.cutoff_month, projects=r["projects"], red=r["red"],
                 yellow=r["yellow"], submitted=r["submitted"], approved=r["approved"],
-                score=_q(r["score"]), projected=_q(r["projected"]))
+                not_entered=r["not_entered"], score=_q(r["score"]),
+                projected=_q(r["projected"]))
             for r in qs[offset:offset + limit]]
     return rows, count
 
@@ -261,17 +278,18 @@ def _light_order(field: str) -> Case:
 
 
 def watch_list(period, limit: int = WATCH_LIMIT):
-    """Red, then yellow projects of every unit, the lowest projected score first."""
+    """Red, then yellow projects of every unit, the lowest projected score first (a lit
+    project has something entered; `missing` counts its indicators without a value)."""
     qs = (_projects(period, None).filter(rec__light__in=[Light.RED, Light.YELLOW])
           .annotate(light_order=_light_order("rec__light"))
           .order_by("light_order", F("rec__projected_total").asc(nulls_first=True), "id")
           .values_list("id", "name", "unit__code", "unit__name", "budget_amount",
                        "adjusted_amount", "rec__spent", "rec__score_total",
                        "rec__projected_total", "rec__light", "rec__execution_light",
-                       "rec__status"))
+                       "rec__status", "rec__indicators_missing"))
     count = qs.count()
     keys = ("id", "name", "unit_code", "unit_name", "budget", "adjusted", "spent", "score",
-            "projected", "light", "execution_light", "status")
+            "projected", "light", "execution_light", "status", "missing")
     rows = [dict(zip(keys, row, strict=True)) for row in qs[:limit]]
     for row in rows:
         budget = row["budget"] if row["adjusted"] is None else row["adjusted"]

@@ -4,6 +4,11 @@
 one for the projects with their money spent, one for the indicators with their records (read
 in chunks, so memory stays flat), and two for the level names. `score_project_period` is the
 same path for one project.
+
+Honest missing values: an indicator without a value scores 0 and is *missing* (shown as 未填,
+never as 0.00); a project with nothing entered at all (no indicator value, actual or expected,
+and no money spent: the snapshot's ``has_values`` negated) still has its total computed, but is
+shown as 未填报, without a grade (`ProjectResult.nothing_entered`).
 """
 
 from collections.abc import Iterator
@@ -27,6 +32,8 @@ from performance.scoring import (
 )
 
 CHUNK = 5000
+MISSING = "未填"  # how an indicator (or the money spent) without a value is shown, not 0.00
+NOT_ENTERED = "未填报"  # how a project with nothing entered is shown, instead of its total and grade
 
 
 def current_policy() -> ScoringPolicy:
@@ -61,6 +68,24 @@ class ProjectResult:
     rows: list[tuple] = field(repr=False)
     level_names: tuple[dict, dict] = field(repr=False)
 
+    @property
+    def missing_indicators(self) -> int:
+        """How many indicators have no value (each scores 0 and shows as 未填)."""
+        return sum(1 for s in self.score.indicator_scores if s.missing)
+
+    @cached_property
+    def nothing_entered(self) -> bool:
+        """Nothing entered for the project in the period: no money spent and no indicator value,
+        actual or (when the rows carry them) expected; shown as 未填报, without a grade."""
+        if self.spent is not None:
+            return False
+        return not any(_entered(row) for row in self.rows)
+
+    @property
+    def grade(self) -> str | None:
+        """The grade as shown: None when nothing is entered (not 差)."""
+        return None if self.nothing_entered else self.score.grade.value
+
     @cached_property
     def lines(self) -> tuple[IndicatorLine, ...]:
         """Built when a page or an export asks: bulk scoring never pays for them."""
@@ -79,7 +104,9 @@ class ProjectResult:
             "execution_score": float(execution.score),
             "indicator_score": float(self.score.indicator_total),
             "total": float(self.score.total),
-            "grade": self.score.grade.value,
+            "grade": self.grade,
+            "missing_indicators": self.missing_indicators,
+            "nothing_entered": self.nothing_entered,
             "policy": self.score.policy_fingerprint,
             "indicators": [
                 {
@@ -115,6 +142,9 @@ INDICATOR_COLUMNS = (
     "rec__actual_value",
     "rec__actual_grade",
     "rec__deduction",
+    # read for `ProjectResult.nothing_entered` only (not scored)
+    "rec__expected_value",
+    "rec__expected_grade",
 )
 
 
@@ -173,8 +203,10 @@ def _score(period, projects, policy) -> Iterator[ProjectResult]:
 
 
 def indicator_input(row) -> IndicatorInput:
+    """The engine's input of one row of INDICATOR_COLUMNS (the expected values, when the row
+    carries them, are not scored)."""
     (_, indicator_id, _, _, name, operator, target, target_grade, unit, weight, direction,
-     actual, actual_grade, deduction) = row
+     actual, actual_grade, deduction) = row[:14]
     return IndicatorInput(
         weight=weight,
         operator=operator,
@@ -190,9 +222,14 @@ def indicator_input(row) -> IndicatorInput:
     )
 
 
+def _entered(row) -> bool:
+    """Whether a row of INDICATOR_COLUMNS holds a value: actual or expected, number or grade."""
+    return any(value is not None and value != "" for value in (row[11], row[12], *row[14:16]))
+
+
 def _line(row, level1, level2) -> IndicatorLine:
     (_, indicator_id, level1_id, level2_id, name, operator, target, target_grade, unit, _, _,
-     actual, actual_grade, _) = row
+     actual, actual_grade, _) = row[:14]
     qualitative = operator == Operator.QUALITATIVE
     return IndicatorLine(
         id=indicator_id,

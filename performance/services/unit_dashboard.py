@@ -2,6 +2,10 @@
 just entered shows at once: its projects with lights, score so far, projected score, spent vs
 budget; the indicators most behind with the reasons and measures entered; the grade
 distribution and the projects × 一级指标 heat map. A fixed number of queries per unit.
+
+A project with nothing entered (no indicator value, actual or expected, and no money spent)
+shows 未填报 instead of its score and grade and counts as 未填报 in the grade distribution, not
+as 差.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from performance.monitoring.lights import execution_light, time_progress
 from performance.services.overview import (
     GRADE_NAMES,
     NO_PROJECTION,
+    NOT_ENTERED,
     PROJECT_LIMIT,
     HeatMap,
     grade_table,
@@ -38,8 +43,18 @@ class ProjectLine:
     spent: Decimal | None
     status: str
     live: ProjectLights
-    grade: str
-    projected_grade: str
+    grade: str  # NOT_ENTERED when nothing is entered
+    projected_grade: str  # NOT_ENTERED likewise, NO_PROJECTION without expected values
+
+    @property
+    def entered(self) -> bool:
+        """Anything entered: an indicator value (actual or expected) or the money spent."""
+        return self.live.has_values
+
+    @property
+    def missing(self) -> int:
+        """Indicators without a value (each scores 0, shown as 未填)."""
+        return self.live.indicators_missing
 
     @property
     def rate(self) -> Decimal | None:
@@ -130,14 +145,17 @@ def unit_dashboard(period, unit: Unit) -> UnitDashboard:
     truncated = len(heads) > PROJECT_LIMIT
     heads = heads[:PROJECT_LIMIT]
     live = lights_for_period(period, [h[0] for h in heads])
-    grades = dict.fromkeys(GRADE_NAMES, 0)
-    projected = dict.fromkeys([*GRADE_NAMES, NO_PROJECTION], 0)
+    grades = dict.fromkeys([*GRADE_NAMES, NOT_ENTERED], 0)
+    projected = dict.fromkeys([*GRADE_NAMES, NOT_ENTERED, NO_PROJECTION], 0)
     lines = []
     for pid, name, budget, adjusted, spent, status in heads:
         lights = live[pid]
-        grade = policy.grade_for(lights.score_total).value
-        proj = (NO_PROJECTION if lights.projected_total is None
-                else policy.grade_for(lights.projected_total).value)
+        if not lights.has_values:
+            grade = proj = NOT_ENTERED
+        else:
+            grade = policy.grade_for(lights.score_total).value
+            proj = (NO_PROJECTION if lights.projected_total is None
+                    else policy.grade_for(lights.projected_total).value)
         grades[grade] += 1
         projected[proj] += 1
         lines.append(ProjectLine(pid, name, budget if adjusted is None else adjusted, spent,

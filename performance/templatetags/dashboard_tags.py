@@ -8,8 +8,10 @@ from django.utils.safestring import mark_safe
 
 from performance.domain import Light
 from performance.models import format_decimal
+from performance.templatetags.entry_tags import missing_note
 
 register = template.Library()
+register.filter("missing_note", missing_note)  # "3 项未填"
 
 
 @register.filter

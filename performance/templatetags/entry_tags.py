@@ -1,7 +1,11 @@
 """Display helpers of the entry pages: money, quantities, percentages and badges.
 
 Numbers are Decimal end to end (never float); they are formatted here, right-aligned by the
-templates (class "num")."""
+templates (class "num").
+
+Honest missing values: an indicator (or the money spent) without a value scores 0 but shows as
+未填 (`indicator_score`); a project with nothing entered shows 未填报 instead of its total and
+grade (`project_total`, `grade_badge` with entered=False), never a red 差."""
 
 from decimal import Decimal, InvalidOperation
 
@@ -10,6 +14,7 @@ from django.utils.html import format_html
 
 from performance.domain import Light
 from performance.models import WorkflowStatus, format_decimal
+from performance.services.scoring import MISSING, NOT_ENTERED
 
 register = template.Library()
 
@@ -89,6 +94,11 @@ def _status(value) -> str:
                        WorkflowStatus(value).label)
 
 
+NOT_ENTERED_HTML = format_html('<span class="not-entered text-secondary">{}</span>', NOT_ENTERED)
+NOT_ENTERED_BADGE = format_html('<span class="grade not-entered text-secondary">{}</span>',
+                                NOT_ENTERED)
+
+
 def _grade(value) -> str:
     return format_html('<span class="grade {}">{}</span>', GRADE_CLASSES.get(value, ""), value)
 
@@ -112,7 +122,38 @@ def status_badge(value) -> str:
 
 
 @register.simple_tag
-def grade_badge(value) -> str:
+def grade_badge(value, entered=True) -> str:
+    """A project's grade as a coloured badge; 未填报 (no colour) when nothing is entered
+    (`entered` False or None: no record), — when not computed."""
+    if not entered:
+        return NOT_ENTERED_BADGE
     if not value:
         return DASH
     return GRADE_BADGES.get(value) or _grade(value)
+
+
+@register.filter
+def indicator_score(result) -> str:
+    """An indicator's (or the budget execution's) score as shown: 未填 when it has no value
+    (it scores 0, but is not a 0.00), — without a score."""
+    if result is None:
+        return DASH
+    return MISSING if result.missing else score(result.score)
+
+
+@register.filter
+def missing_note(count) -> str:
+    """"3 项未填" for a project with indicators without a value; "" for none."""
+    return f"{count} 项未填" if count else ""
+
+
+@register.simple_tag
+def project_total(value, entered=True, missing=0) -> str:
+    """A project's total as shown: 未填报 when nothing is entered (`entered` False or None),
+    else the total, with "N 项未填" below it when `missing` indicators have no value."""
+    if not entered:
+        return NOT_ENTERED_HTML
+    if not missing:
+        return score(value)
+    return format_html('{}<div class="small text-secondary missing-count">{}</div>',
+                       score(value), missing_note(missing))

@@ -4,6 +4,12 @@
   "use strict";
   var LIGHT_COLORS = { red: "#c62828", yellow: "#f9a825", green: "#2e7d32", blue: "#1565c0" };
   var NO_LIGHT = "#90a4ae";
+  var HTML_ESCAPES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
+
+  /* Text for the tooltips' HTML: names come from the data (units, projects). */
+  function esc(value) {
+    return String(value).replace(/[&<>"']/g, function (c) { return HTML_ESCAPES[c]; });
+  }
 
   function zoom(count, visible, axis) {
     if (count <= visible) { return []; }
@@ -25,8 +31,10 @@
           trigger: "axis",
           formatter: function (params) {
             var item = items[params[0].dataIndex];
-            return item.name + "<br>执行率 " + (item.rate === null ? "—" : item.rate + "%") +
-              "<br>执行数 " + (item.spent === null ? "—" : item.spent) + " / 预算 " + item.budget + " 万元";
+            // a project's money spent not entered yet is 未填, not 0
+            return esc(item.name) + "<br>执行率 " + (item.rate === null ? "—" : esc(item.rate) + "%") +
+              "<br>执行数 " + (item.spent === null ? "未填" : esc(item.spent)) + " / 预算 " +
+              (item.budget === null ? "—" : esc(item.budget)) + " 万元";
           }
         },
         grid: { left: 56, right: 24, top: 36, bottom: 110 },
@@ -77,8 +85,8 @@
           formatter: function (p) {
             var cell = data.cells[p.dataIndex];
             var names = { red: "红灯", yellow: "黄灯", green: "绿灯", blue: "蓝灯" };
-            var parts = Object.keys(cell.counts).map(function (k) { return names[k] + " " + cell.counts[k]; });
-            return rows[cell.row] + " · " + data.level1[cell.col] + "<br>落后 " + cell.behind + "%<br>" + parts.join("，");
+            var parts = Object.keys(cell.counts).map(function (k) { return esc(names[k] || k) + " " + esc(cell.counts[k]); });
+            return esc(rows[cell.row]) + " · " + esc(data.level1[cell.col]) + "<br>落后 " + esc(cell.behind) + "%<br>" + parts.join("，");
           }
         },
         grid: { left: 160, right: 40, top: 24, bottom: 88 },

@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from budget.models import Unit
 from performance.models import ReportingPeriod
-from performance.services.scoring import current_policy, score_period
+from performance.services.scoring import MISSING, NOT_ENTERED, current_policy, score_period
 
 
 class Command(BaseCommand):
@@ -42,6 +42,8 @@ class Command(BaseCommand):
         write("\n]")
 
     def _table(self, results, period, policy):
+        """One line per project. An indicator or the money spent without a value is 未填 (it
+        scores 0); a project with nothing entered shows 未填报 for its totals and grade."""
         write = self.stdout.write
         write(f"{period.code} {period.name}（评分规则 {policy.label}）")
         header = ("单位", "项目", "预算数", "执行数", "执行率", "执行得分", "指标得分", "总分", "等级")
@@ -51,16 +53,17 @@ class Command(BaseCommand):
             count += 1
             score = result.score
             rate = score.execution.rate_display
+            empty = result.nothing_entered
             write("\t".join([
                 result.unit_code,
                 result.project_name,
                 f"{result.budget:.2f}",
                 "" if result.spent is None else f"{result.spent:.2f}",
                 "" if rate is None else f"{rate * 100:.2f}%",
-                f"{score.execution.score:.2f}",
-                f"{score.indicator_total:.2f}",
-                f"{score.total:.2f}",
-                score.grade.value,
+                MISSING if score.execution.missing else f"{score.execution.score:.2f}",
+                NOT_ENTERED if empty else f"{score.indicator_total:.2f}",
+                NOT_ENTERED if empty else f"{score.total:.2f}",
+                NOT_ENTERED if empty else score.grade.value,
             ]))
             if score.missing:
                 write(f"\t  未填报指标 {len(score.missing)} 个")
