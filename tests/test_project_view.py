@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from performance.models import IndicatorRecord, ProjectRecord, WorkflowStatus
+from performance.services.period_lock import unlock_unit
 from tests.entry_setup import lock, make_team
 from tests.factories import (
     IndicatorFactory,
@@ -265,8 +266,6 @@ def test_a_unit_reviewer_posting_reopen_is_refused(team):
 
 
 def test_a_unit_opened_after_the_lock_can_enter_values_again(team):
-    from performance.services.period_lock import unlock_unit
-
     lock(team.period, team.finance)
     unlock_unit(team.period, team.unit, team.finance, "迟报更正")
     page = as_user(team.filler).get(url(team)).content.decode()

@@ -15,13 +15,13 @@ from performance.models import (
     IndicatorRecord,
     Notice,
     PeriodKind,
-    PeriodStatus,
     ReminderAudience,
     ReminderLog,
     ReminderStatus,
     WorkflowStatus,
 )
 from performance.reminders import delivery, messages, service
+from tests.entry_setup import lock
 from tests.factories import (
     IndicatorFactory,
     MembershipFactory,
@@ -208,8 +208,7 @@ def test_nothing_is_sent_in_the_quiet_hours(period):
 
 def test_locked_period_sends_nothing(period):
     filler(unit_with(period, "900001"), "alice")
-    period.status, period.locked_at = PeriodStatus.LOCKED, at(8, 1)
-    period.save()
+    lock(period, UserFactory(is_superuser=True), at=at(8, 1))
 
     result, _ = run(at(8, 17))
 

@@ -8,10 +8,13 @@ from django.core.exceptions import PermissionDenied
 
 from performance.models import IndicatorRecord, ProjectRecord, WorkflowStatus
 from performance.services.entry import Entry, save_entries
+from performance.services.period_lock import unlock_unit
+from performance.services.scoring import score_project_period
 from performance.services.workflow import (
     Incomplete,
     WorkflowRefused,
     approve,
+    reopen,
     send_back,
     submission_problems,
     submit,
@@ -177,3 +180,83 @@ def test_a_decision_on_a_page_read_before_another_decision_is_refused(team):
     with pytest.raises(WorkflowRefused, match="王财政"):
         approve(team.project, team.period, team.reviewer, version=record.version)
     assert status(team) == WorkflowStatus.RETURNED
+
+
+# ---------------------------------------------------------------- honest missing values
+
+
+def test_a_missing_value_with_its_reason_is_submitted_and_scores_zero(team):
+    fill(team)
+    missing = team.indicators[1]
+    record = IndicatorRecord.objects.get(indicator=missing, period=team.period)
+    save_entries(team.project, team.period, team.filler, {missing.id: Entry(record.version, {
+        "actual_value": None, "explanation": "统计口径调整，年度数据尚未发布"})})
+    assert submit(team.project, team.period, team.filler).status == WorkflowStatus.SUBMITTED
+    result = score_project_period(team.project, team.period)
+    scores = {line.id: s for line, s in zip(result.lines, result.score.indicator_scores,
+                                            strict=True)}
+    assert scores[missing.id].missing and scores[missing.id].score == 0
+    assert result.as_json()["indicators"][1]["missing"] is True
+
+
+def test_a_missing_value_without_a_reason_refuses_submit_and_links_to_its_field(team):
+    fill(team)
+    missing = team.indicators[2]
+    record = IndicatorRecord.objects.get(indicator=missing, period=team.period)
+    save_entries(team.project, team.period, team.filler,
+                 {missing.id: Entry(record.version, {"actual_value": None})})
+    with pytest.raises(Incomplete) as refused:
+        submit(team.project, team.period, team.filler)
+    [problem] = refused.value.problems
+    assert problem.startswith(f"“{missing.name}”未填写完成值") and "未完成原因" in problem
+    assert problem.anchor == f"id_i{missing.id}-actual_value"
+    assert status(team) == WorkflowStatus.DRAFT
+
+
+def test_missing_money_spent_with_a_reason_can_be_submitted(team):
+    fill(team, spent=None, spent_reason="资金由上级统一支付，本单位无执行数")
+    assert submit(team.project, team.period, team.filler).status == WorkflowStatus.SUBMITTED
+
+
+# ---------------------------------------------------------------- reopen, channels
+
+
+def test_finance_reopens_an_approved_project_with_a_reason(team):
+    fill(team)
+    submit(team.project, team.period, team.filler)
+    approve(team.project, team.period, team.reviewer)
+    with pytest.raises(WorkflowRefused, match="原因"):
+        reopen(team.project, team.period, team.finance, " ")
+    record = reopen(team.project, team.period, team.finance, "抽查发现执行数与账面不符")
+    assert record.status == WorkflowStatus.RETURNED
+    assert record.return_reason == "抽查发现执行数与账面不符" and record.reviewed_by == team.finance
+    fill(team, spent=Decimal("96.00"))  # the unit corrects it
+    assert submit(team.project, team.period, team.filler).status == WorkflowStatus.SUBMITTED
+
+
+def test_an_approved_project_is_final_for_the_unit_reviewer(team):
+    fill(team)
+    submit(team.project, team.period, team.filler)
+    approve(team.project, team.period, team.reviewer)
+    with pytest.raises(WorkflowRefused, match="只有财政审核人可以重新打开"):
+        send_back(team.project, team.period, team.reviewer, "改错了")
+    with pytest.raises(PermissionDenied):
+        reopen(team.project, team.period, team.reviewer, "改错了")
+    assert status(team) == WorkflowStatus.APPROVED
+
+
+def test_each_step_leaves_a_history_row_with_its_actor_and_channel(team):
+    fill(team)
+    submit(team.project, team.period, team.filler)
+    send_back(team.project, team.period, team.reviewer, "请补充说明")
+    rows = list(ProjectRecord.objects.get(project=team.project).history.order_by("history_id")
+                .values_list("history_change_reason", "history_user", "history_channel"))
+    assert rows[-2:] == [("提交审核", team.filler.pk, "page"), ("退回修改", team.reviewer.pk, "page")]
+
+
+def test_a_unit_opened_after_the_lock_can_submit_and_be_approved(team):
+    fill(team)
+    lock(team.period, team.finance)
+    unlock_unit(team.period, team.unit, team.finance, "迟报更正")
+    submit(team.project, team.period, team.filler)
+    assert approve(team.project, team.period, team.reviewer).status == WorkflowStatus.APPROVED

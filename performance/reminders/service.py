@@ -23,6 +23,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from budget.models import Membership, Project, Role
+from performance import workflow
 from performance.models import (
     Indicator,
     IndicatorRecord,
@@ -32,7 +33,6 @@ from performance.models import (
     ReminderLog,
     ReminderStatus,
     ReportingPeriod,
-    WorkflowStatus,
 )
 
 from . import messages as text
@@ -40,7 +40,6 @@ from .steps import config, filler_step, finance_step, quiet, retry_due, review_s
 
 logger = logging.getLogger(__name__)
 
-DONE = [WorkflowStatus.SUBMITTED, WorkflowStatus.APPROVED]
 
 
 @dataclass
@@ -175,7 +174,7 @@ def _owed(period, today, now, cfg) -> list[ReminderLog]:
 
 def _incomplete(period):
     """The period's projects not submitted, with their record's status and missing indicators."""
-    done = ProjectRecord.objects.filter(project=OuterRef("pk"), period=period, status__in=DONE)
+    done = ProjectRecord.objects.filter(project=OuterRef("pk"), period=period, status__in=workflow.DONE)
     status = ProjectRecord.objects.filter(project=OuterRef("pk"), period=period).values("status")
     filled = IndicatorRecord.objects.filter(indicator=OuterRef("pk"), period=period).filter(
         Q(actual_value__isnull=False) | ~Q(actual_grade="")
@@ -192,7 +191,7 @@ def _incomplete(period):
 
 def _pending(period, cutoff):
     """The period's records submitted at or before `cutoff` and not reviewed since."""
-    return (ProjectRecord.objects.filter(period=period, status=WorkflowStatus.SUBMITTED,
+    return (ProjectRecord.objects.filter(period=period, status__in=workflow.AWAITING_REVIEW,
                                          submitted_at__lte=cutoff)
             .order_by("project__unit__code", "submitted_at", "project_id"))
 

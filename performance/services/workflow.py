@@ -91,8 +91,7 @@ def submission_problems(project, period, *, result=None, records=None,
             problems += _monitoring_problems(name, line, rec)
         for reason in score.reasons_needed:
             if reason.code != MISSING and not written:
-                problems.append(Problem(f"{name}{reason.text}（填写“{reason_label}”）",
-                                        reason_field))
+                problems.append(Problem(f"{name}{reason.text}", reason_field))
     execution = result.score.execution
     spent_reason = bool(record and record.spent_reason.strip())
     if execution.missing and not spent_reason:
