@@ -9,10 +9,11 @@ from decimal import Decimal
 
 from django import forms
 from django.conf import settings
+from django.db.models import Q
 from django.utils.safestring import mark_safe
 
 from performance.domain import DeviationReason, Grade, Likelihood, Operator
-from performance.models import ReportingPeriod, format_decimal
+from performance.models import PeriodStatus, ReportingPeriod, format_decimal
 from performance.services.entry import Entry
 from performance.services.record_fields import PROJECT_FIELDS, indicator_fields
 
@@ -178,10 +179,20 @@ class UploadForm(forms.Form):
     file = forms.FileField(label="填好的模板", help_text="支持 .xlsx、.xls、.csv",
                            widget=forms.ClearableFileInput(attrs={"class": "form-control",
                                                                   "accept": ".xlsx,.xls,.csv"}))
+    clear_blanks = forms.BooleanField(
+        label="空白单元格清空已填的值", required=False,
+        help_text="（不勾选时，空白单元格不改变已保存的值）",
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}))
+    overwrite = forms.BooleanField(
+        label="覆盖他人填写的值", required=False,
+        help_text="（仅对不是从本系统下载的文件：默认不覆盖其他人已保存的值）",
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["period"].queryset = ReportingPeriod.objects.filter(status="open")
+        # open periods, and locked ones opened again for some unit (a late correction)
+        self.fields["period"].queryset = ReportingPeriod.objects.filter(
+            Q(status=PeriodStatus.OPEN) | Q(unit_unlocks__isnull=False)).distinct()
         self.fields["period"].label_from_instance = lambda period: period.name
 
     def clean_file(self):

@@ -56,7 +56,9 @@ def upload(request):
             messages.error(request, "；".join(errors))
         return redirect(home)
     try:
-        job = start_upload(form.cleaned_data["file"], form.cleaned_data["period"], request.user)
+        data = form.cleaned_data
+        job = start_upload(data["file"], data["period"], request.user,
+                           clear_blanks=data["clear_blanks"], overwrite=data["overwrite"])
     except (EntryRefused, ExcelImportError) as exc:
         messages.error(request, str(exc))
         return redirect(home)
