@@ -1,20 +1,20 @@
 """performance.services.listing and .periods: the rows of the project list and the period a
 page shows."""
 
-import datetime
 from decimal import Decimal
 
 import pytest
 
-from performance.models import PeriodStatus, WorkflowStatus
+from performance.models import WorkflowStatus
 from performance.services.listing import project_rows, unit_summary
 from performance.services.periods import current_period, periods, pick_period
-from tests.entry_setup import make_team
+from tests.entry_setup import lock, make_team
 from tests.factories import (
     MonitoringPeriodFactory,
     PeriodFactory,
     ProjectFactory,
     ProjectRecordFactory,
+    UserFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -64,9 +64,7 @@ def test_the_current_period_is_the_latest_open_one(db):
     final = PeriodFactory()
     monitoring = MonitoringPeriodFactory()
     assert current_period() == final
-    final.status, final.locked_at = PeriodStatus.LOCKED, datetime.datetime(
-        2026, 4, 1, tzinfo=datetime.UTC)
-    final.save()
+    lock(final, UserFactory(is_superuser=True))
     assert current_period() == monitoring
     assert pick_period("2025-final", list(periods())) == final
     assert pick_period("no-such", list(periods())) == monitoring

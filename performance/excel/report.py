@@ -37,6 +37,7 @@ class Col:
     width: int
     project: bool = False  # merged over the project's rows
     entry: str = ""  # "" (locked), "number", "text", "likelihood", "reasons"
+    hidden: bool = False  # the template's bookkeeping: which period and record versions
 
 
 @dataclass
@@ -72,6 +73,11 @@ def columns(monitoring: bool, template: bool) -> list[Col]:
         cols += [Col("指标得分", 9, True), Col("项目总分", 9, True), Col("评价等级", 8, True)]
     if lights:
         cols += [Col("预计全年得分", 9, True), Col("项目监控灯", 8, True)]
+    if template:
+        # read back by import_actuals: an upload made from an older copy is merged field by
+        # field with what was saved since, never applied over it blindly
+        cols += [Col("填报期间代码", 6, hidden=True), Col("项目记录版本", 6, True, hidden=True),
+                 Col("指标记录版本", 6, hidden=True)]
     return cols
 
 
@@ -82,6 +88,9 @@ def report_workbook(period, unit, *, template: bool = False) -> Workbook:
     workbook = new_workbook()
     kind = "监控表" if monitoring else "自评表"
     sheet = SheetWriter(workbook, f"{kind}{'（填报）' if template else ''}", [c.width for c in cols])
+    for position, col in enumerate(cols, start=1):  # before the first row: a streamed sheet
+        if col.hidden:
+            sheet.sheet.column_dimensions[get_column_letter(position)].hidden = True
     title = (f"{period.year} 年 1–{period.cutoff_month} 月项目支出绩效运行监控表" if monitoring
              else f"{period.year} 年度项目支出绩效自评表")
     sheet.title(title)
@@ -92,7 +101,7 @@ def report_workbook(period, unit, *, template: bool = False) -> Workbook:
     sheet.header([c.header for c in cols])
     validations = _validations(sheet) if template else {}
     for block in blocks:
-        _write_block(sheet, cols, block, template, validations)
+        _write_block(sheet, cols, block, template, validations, period)
     if not template:
         _write_totals(sheet, cols, blocks)
     else:
@@ -140,7 +149,8 @@ def _measure(indicator, value, grade):
     return format_decimal(value) or None  # text: "95%" typed in a number cell would become 0.95
 
 
-def _write_block(sheet: SheetWriter, cols, block: Block, template: bool, validations) -> None:
+def _write_block(sheet: SheetWriter, cols, block: Block, template: bool, validations,
+                 period) -> None:
     project, record, result = block.project, block.record, block.result
     scores = {s.key: s for s in result.score.indicator_scores} if result else {}
     execution = result.score.execution if result else None
@@ -149,6 +159,7 @@ def _write_block(sheet: SheetWriter, cols, block: Block, template: bool, validat
         "预算数": number(project.budget_amount), "年度目标": _goal(project),
         "预算执行数": number(record.spent) if record else None,
         "执行率偏低原因": record.spent_reason if record else "",
+        "项目记录版本": record.version if record else None,
     }
     if execution is not None:
         empty = result.nothing_entered
@@ -182,6 +193,8 @@ def _write_block(sheet: SheetWriter, cols, block: Block, template: bool, validat
             "得分": (MISSING if score.missing else score.score) if score else None,
             "未完成原因": rec.explanation if rec else "",
             "监控灯": lights.indicators.get(indicator.id) if lights is not None else None,
+            "填报期间代码": period.code,
+            "指标记录版本": rec.version if rec else None,
         }
         values["全年实际完成值"] = values["当前完成值"]
         values["偏差原因说明"] = values["未完成原因"]

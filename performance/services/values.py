@@ -130,7 +130,9 @@ def prepare(write: ValueWrite) -> Plan:
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("values.prepare must run inside transaction.atomic()")
     period = period_for_write(write.period)
-    indicators = _indicators(list(write.indicators), write.only_project)
+    empty = [iid for iid, change in write.indicators.items() if not change.values]
+    indicators = _indicators([iid for iid, change in write.indicators.items() if change.values],
+                             write.only_project)
     projects = {i.project_id: i.project for i in indicators.values()}
     others = set(write.projects) - set(projects)
     if others:
@@ -140,7 +142,7 @@ def prepare(write: ValueWrite) -> Plan:
     _check_workflow(write, period, projects, records)
     existing = _indicator_records(period, list(indicators))
     bases = _bases(write, existing, records)
-    plan = Plan(write, period, [], [], created, {}, WriteResult())
+    plan = Plan(write, period, [], [], created, {}, WriteResult(indicators_unchanged=len(empty)))
     conflicts = []
     monitoring = period.is_monitoring
     for indicator_id, change in write.indicators.items():
