@@ -125,9 +125,6 @@ def period_capacities(user, channel: str | None = None) -> frozenset[Capacity]:
     return frozenset(found)
 
 
-# The finance check of older callers; one implementation.
-is_finance_reviewer = sees_all_units
-
 
 def fill_units(user) -> QuerySet[Unit]:
     """The units whose values `user` enters (填报人): the only ones an upload may write."""

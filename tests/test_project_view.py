@@ -272,3 +272,11 @@ def test_a_unit_opened_after_the_lock_can_enter_values_again(team):
     assert "已为本单位单独解锁" in page and 'value="save"' in page
     as_user(team.filler).post(url(team), form_data(team, [88]))
     assert IndicatorRecord.objects.get(indicator=team.indicators[0]).actual_value == 88
+
+
+def test_a_project_with_nothing_entered_shows_not_entered_instead_of_a_poor_grade(team):
+    page = as_user(team.reviewer).get(url(team)).content.decode()
+    total = page.split('id="score-total"')[1].split("</span>")[0]
+    grade = page.split('id="score-grade"')[1].split("</span></div>")[0]
+    assert "未填报" in total and "0.00" not in total
+    assert "未填报" in grade and "差" not in grade

@@ -22,7 +22,7 @@ from performance.services.overview import heat_map, summary, unit_rows
 from performance.services.page_cache import cached
 from performance.services.unit_dashboard import unit_dashboard
 
-from .common import pick_period
+from .common import requested_period
 
 
 def _num(value: Decimal | None, places: int = 2) -> float | None:
@@ -39,7 +39,7 @@ def _scope(request):
     unit = get_unit_for_user(request.user, code) if code else None
     if unit is None:
         require_finance_reviewer(request.user)
-    _, period = pick_period(request)
+    _, period = requested_period(request)
     if period is None:
         raise Http404("没有填报期间")
     return period, unit

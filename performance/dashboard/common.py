@@ -6,22 +6,18 @@ from django.http import Http404
 from django.urls import Resolver404, resolve, reverse
 
 from performance.models import ReportingPeriod
-from performance.services.overview import all_periods, default_period
+from performance.services.periods import PERIOD_LIMIT, periods, pick_period
 
 
-def pick_period(request) -> tuple[list[ReportingPeriod], ReportingPeriod | None]:
-    """The periods to choose from and the one asked for (?period=code), or the current one."""
-    periods = all_periods()
+def requested_period(request) -> tuple[list[ReportingPeriod], ReportingPeriod | None]:
+    """The periods to choose from and the one asked for (?period=code), or the current one
+    (performance.services.periods); an unknown code is 404."""
+    candidates = list(periods()[:PERIOD_LIMIT])
     code = request.GET.get("period")
-    if not code:
-        return periods, default_period(periods)
-    for period in periods:
-        if period.code == code:
-            return periods, period
-    period = ReportingPeriod.objects.filter(code=code).first()  # beyond the listed ones
-    if period is None:
+    period = pick_period(code, candidates, beyond=True)
+    if code and (period is None or period.code != code):
         raise Http404("未找到该期间")
-    return periods, period
+    return candidates, period
 
 
 def project_link_factory(period):

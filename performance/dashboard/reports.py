@@ -18,14 +18,14 @@ from performance.excel.sheets import to_bytes
 from performance.models import format_decimal
 from performance.templatetags.entry_tags import indicator_score
 
-from .common import pick_period
+from .common import requested_period
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _unit_and_period(request, unit_code):
     unit = get_unit_for_user(request.user, unit_code)
-    _, period = pick_period(request)
+    _, period = requested_period(request)
     if period is None:
         raise Http404("没有填报期间")
     return unit, period

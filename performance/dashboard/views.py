@@ -15,8 +15,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from performance.access import (
     get_unit_for_user,
-    is_finance_reviewer,
     require_finance_reviewer,
+    sees_all_units,
     visible_units,
 )
 from performance.services.overview import LIGHTS, submission_progress
@@ -24,7 +24,7 @@ from performance.services.overview_page import OverviewPage
 from performance.services.snapshot import refresh_snapshots
 from performance.services.unit_dashboard import unit_dashboard
 
-from .common import pick_period, project_link_factory
+from .common import project_link_factory, requested_period
 
 
 def _page_number(request) -> int:
@@ -38,14 +38,14 @@ def _page_number(request) -> int:
 @login_required
 def overview(request):
     """Finance staff: every unit of a period. Others: their own unit's dashboard."""
-    if not is_finance_reviewer(request.user):
+    if not sees_all_units(request.user):
         own = visible_units(request.user).order_by("code").first()
         if own is None:
             raise Http404("未找到该页面")
         url = reverse("dashboard:unit", args=[own.code])
         query = request.GET.urlencode()
         return redirect(f"{url}?{query}" if query else url)
-    periods, period = pick_period(request)
+    periods, period = requested_period(request)
     context = {"periods": periods, "period": period, "lights": LIGHTS}
     if period is None:
         return render(request, "dashboard/overview.html", context)
@@ -59,7 +59,7 @@ def overview(request):
 def unit(request, unit_code):
     """A unit's projects with live lights, scores so far and projected, and what is behind."""
     unit = get_unit_for_user(request.user, unit_code)
-    periods, period = pick_period(request)
+    periods, period = requested_period(request)
     context = {"unit": unit, "periods": periods, "period": period, "lights": LIGHTS}
     if period is not None:
         data = unit_dashboard(period, unit)
@@ -79,7 +79,7 @@ def unit(request, unit_code):
 def refresh(request):
     """Finance staff: recompute the stored scores and lights of a whole period."""
     require_finance_reviewer(request.user)
-    _, period = pick_period(request)
+    _, period = requested_period(request)
     if period is None:
         raise Http404("未找到该期间")
     count = refresh_snapshots(period)

@@ -114,6 +114,7 @@ def _content(project, period, candidates, rights, state, csrf_token, sheet=None)
         "locked": state == PeriodState.LOCKED, "unit_open": state == PeriodState.UNIT_OPEN,
         "rows_html": rows_html(sheet, editable=not read_only),
         "problems": problems, "score": sheet.result.score,
+        "entered": not sheet.result.nothing_entered,
         "history": project_history(project, period, sheet.indicators),
         "can_approve": allowed(Action.APPROVE, status, capacities, state),
         "can_return": allowed(Action.RETURN, status, capacities, state),

@@ -1,6 +1,6 @@
 """What a finance reviewer decides: a finding accepted (or reopened), a project's review result.
 
-Callers check who may decide (performance.access.is_finance_reviewer); these functions check
+Callers check who may decide (performance.access.sees_all_units); these functions check
 what is decided and write it.
 """
 

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from budget.models import BudgetLine, Project
-from performance.access import get_unit_for_user, is_finance_reviewer, visible_units
+from performance.access import get_unit_for_user, sees_all_units, visible_units
 from performance.models import TargetReviewResult
 
 from .decisions import accept_finding, record_project_review, reopen_finding
@@ -95,7 +95,7 @@ def unit_review(request, unit_code, year):
         "accepted_count": len(report.select(status="accepted")),
         "projects": projects,
         "results": TargetReviewResult.choices,
-        "can_decide": is_finance_reviewer(request.user),
+        "can_decide": sees_all_units(request.user),
         "export_url": reverse("review:export", args=[unit.code, year]) + (f"?{query}" if query else ""),
         "here": request.get_full_path(),
     })
@@ -116,7 +116,7 @@ def export(request, unit_code, year):
 def _decider_unit(request, unit_code):
     """The unit (404 for those who may not see it), and only for a finance reviewer (403)."""
     unit = get_unit_for_user(request.user, unit_code)
-    if not is_finance_reviewer(request.user):
+    if not sees_all_units(request.user):
         raise PermissionDenied("只有财政审核人可以作出审核决定。")
     return unit
 

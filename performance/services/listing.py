@@ -19,6 +19,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from budget.models import Project
+from performance import workflow
 from performance.access import sees_all_units, visible_units
 from performance.models import WorkflowStatus
 
@@ -63,7 +64,6 @@ def unit_summary(rows: QuerySet[Project]) -> QuerySet:
     """Per unit over `rows` (already filtered): projects, money, workflow counts, red lights,
     projects with nothing entered (not_entered) and the average stored score of the others;
     one grouped query."""
-    done = (WorkflowStatus.SUBMITTED, WorkflowStatus.APPROVED)
     return (
         rows.order_by()
         .values("unit_id", "unit__code", "unit__name")
@@ -71,7 +71,7 @@ def unit_summary(rows: QuerySet[Project]) -> QuerySet:
             projects=Count("id"),
             budget_total=Sum("budget"),
             spent_total=Sum("spent"),
-            submitted=Count("id", filter=Q(entry_status__in=done)),
+            submitted=Count("id", filter=Q(entry_status__in=workflow.DONE)),
             approved=Count("id", filter=Q(entry_status=WorkflowStatus.APPROVED)),
             returned=Count("id", filter=Q(entry_status=WorkflowStatus.RETURNED)),
             red=Count("id", filter=Q(light="red")),

@@ -42,7 +42,6 @@ from performance.services.scoring import NOT_ENTERED, current_policy
 
 PAGE_SIZE = 50  # units per page of the overview's tables
 WATCH_LIMIT = 30  # projects in the "red first" list
-PERIOD_LIMIT = 60
 UNIT_LIMIT = 2000  # units in a chart: a city has a few hundred
 PROJECT_LIMIT = 500  # projects of one unit
 
@@ -52,27 +51,10 @@ NO_PROJECTION = "无预计"
 ENTERED = Q(rec__has_values=True)  # something entered (as the computed record says)
 GRADE_NAMES = [g.value for g in Grade]
 LIGHTS = [Light.RED, Light.YELLOW, Light.GREEN, Light.BLUE]
-DONE = (WorkflowStatus.SUBMITTED, WorkflowStatus.APPROVED)
 
 
 def today() -> datetime.date:
     return timezone.localdate()
-
-
-def all_periods() -> list[ReportingPeriod]:
-    return list(ReportingPeriod.objects.order_by("-year", "-cutoff_month", "code")[:PERIOD_LIMIT])
-
-
-def default_period(periods: list[ReportingPeriod]) -> ReportingPeriod | None:
-    """The period being filled in (the first whose deadline has not passed), else the latest."""
-    now = today()
-    open_ones = sorted((p for p in periods if p.deadline and p.deadline >= now),
-                       key=lambda p: p.deadline)
-    if open_ones:
-        return open_ones[0]
-    dated = sorted(periods, key=lambda p: (p.deadline or datetime.date.min, p.year,
-                                           p.cutoff_month))
-    return dated[-1] if dated else None
 
 
 # ---------------------------------------------------------------- submission progress
