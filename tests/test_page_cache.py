@@ -170,7 +170,8 @@ def test_the_project_page_shows_saved_values_and_workflow_steps_at_once(team):
     assert approve_form in get(client, project_url(team))[0]
     approve(team.project, team.period, team.reviewer)
     page = get(client, project_url(team))[0]
-    assert approve_form not in page and "退回修改" in page
+    assert approve_form not in page and "退回修改" not in page  # final for the unit reviewer
+    assert "重新打开" in get(as_user(team.finance), project_url(team))[0]
 
 
 def test_the_project_page_shows_changed_targets_goal_and_names_at_once(team):
