@@ -17,6 +17,8 @@ from tests.dashboard_world import add_units, build_world, member, monitored_proj
 from tests.factories import (
     IndicatorFactory,
     IndicatorRecordFactory,
+    MembershipFactory,
+    PeriodFactory,
     ProjectFactory,
     ProjectRecordFactory,
 )
@@ -320,3 +322,18 @@ def test_the_unit_dashboard_with_not_entered_projects_runs_the_same_queries(clie
     with CaptureQueriesContext(connection) as after:
         client.get(UNIT)
     assert len(after) == len(before)
+
+
+def test_the_overview_locks_the_period_with_a_reason_and_comes_back(client, django_user_model):
+    finance = django_user_model.objects.create_user("finance-locker")
+    MembershipFactory(user=finance, unit=None, role=Role.FINANCE_REVIEWER)
+    period = PeriodFactory()
+    client.force_login(finance)
+    overview = f"/dashboard/?period={period.code}"
+    page = client.get(overview).content.decode()
+    assert "锁定期间" in page and f'action="/periods/{period.code}/lock/"' in page
+    response = client.post(f"/periods/{period.code}/lock/", {"reason": "自评截止", "next": overview})
+    assert response.status_code == 302 and response["Location"] == overview
+    period.refresh_from_db()
+    assert period.is_locked and period.lock_reason == "自评截止"
+    assert "解锁期间" in client.get(overview).content.decode()
