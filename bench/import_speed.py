@@ -234,7 +234,7 @@ def breakdown(figures) -> dict:
         setattr(targets_import, name, timed_call)
 
     wrap("read_targets", "read + normalize")
-    wrap("_review", "review_import")
+    wrap("review_rows", "review")
     wrap("apply_targets", "apply_targets")
     return parts
 

@@ -1,7 +1,7 @@
 """The admin of reporting periods: locking and unlocking go through
 performance.services.period_lock, from the change form (a reason is asked for when the status
-changes) and from changelist actions (a page asks for the reason); per-unit unlocks are added
-and removed like rows; every lock event is listed, read-only."""
+changes) and from changelist actions (a page asks for the reason; change permission needed);
+per-unit unlocks are added and removed like rows; the lock events are listed, read-only."""
 
 from __future__ import annotations
 
@@ -9,15 +9,19 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 
 from .models import PeriodLockEvent, PeriodStatus, PeriodUnitUnlock, ReportingPeriod
 from .services.period_lock import (
     PeriodRefused,
+    lock_events,
     lock_period,
     relock_unit,
     unlock_period,
     unlock_unit,
 )
+from .services.record_fields import who
 from .workflow import Channel
 
 REASON_HELP = "锁定或解锁时必填，会记入期间锁定记录"
@@ -38,21 +42,6 @@ class PeriodForm(forms.ModelForm):
         return data
 
 
-class LockEventInline(admin.TabularInline):
-    model = PeriodLockEvent
-    extra = 0
-    can_delete = False
-    fields = readonly_fields = ["at", "action", "unit", "reason", "by", "channel"]
-    ordering = ["-at", "-id"]
-    verbose_name_plural = "锁定记录"
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("unit", "by")
-
-
 class UnitUnlockInline(admin.TabularInline):
     model = PeriodUnitUnlock
     extra = 0
@@ -64,7 +53,7 @@ class UnitUnlockInline(admin.TabularInline):
         return False
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("unit", "unlocked_by")
+        return super().get_queryset(request).select_related("period", "unit", "unlocked_by")
 
 
 class ReasonForm(forms.Form):
@@ -93,7 +82,7 @@ def _lock_action(service, verb: str):
             "action": request.POST.get("action"), "checkbox": ACTION_CHECKBOX_NAME})
 
     action.__name__ = f"{service.__name__}_action"
-    return admin.action(description=f"{verb}所选期间（需填写原因）")(action)
+    return admin.action(description=f"{verb}所选期间（需填写原因）", permissions=["change"])(action)
 
 
 @admin.register(ReportingPeriod)
@@ -104,15 +93,30 @@ class ReportingPeriodAdmin(admin.ModelAdmin):
     list_select_related = ["locked_by"]
     list_filter = ["year", "kind", "status"]
     search_fields = ["code", "name"]
-    readonly_fields = ["locked_at", "locked_by", "lock_reason"]
-    inlines = [UnitUnlockInline, LockEventInline]
+    readonly_fields = ["locked_at", "locked_by", "lock_reason", "lock_history"]
+    inlines = [UnitUnlockInline]
     actions = [_lock_action(lock_period, "锁定"), _lock_action(unlock_period, "解锁")]
 
     def get_fields(self, request, obj=None):
         fields = ["year", "code", "name", "kind", "cutoff_month", "deadline"]
         if obj is None:
             return fields  # a new period is open; it is locked afterwards, with a reason
-        return [*fields, "status", "lock_note", "locked_at", "locked_by", "lock_reason"]
+        return [*fields, "status", "lock_note", "locked_at", "locked_by", "lock_reason",
+                "lock_history"]
+
+    @admin.display(description="锁定记录（最近 50 条）")
+    def lock_history(self, obj):
+        events = lock_events(obj, limit=50)
+        if not events:
+            return "—"
+        return format_html("<table><tr><th>时间</th><th>操作</th><th>单位</th><th>原因</th>"
+                           "<th>操作人</th><th>途径</th></tr>{}</table>", format_html_join(
+                               "", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
+                               "<td>{}</td></tr>",
+                               ((timezone.localtime(e.at).strftime("%Y-%m-%d %H:%M"),
+                                 e.get_action_display(), e.unit or "全部单位", e.reason or "—",
+                                 who(e.by) if e.by else "—", e.get_channel_display() or "—")
+                                for e in events)))
 
     def save_model(self, request, obj, form, change):
         wanted = obj.status
@@ -169,6 +173,11 @@ class PeriodUnitUnlockAdmin(admin.ModelAdmin):
             messages.error(request, str(exc))
             return
         obj.pk = unlocked.pk
+
+    def log_addition(self, request, obj, message):
+        if obj.pk is not None:  # nothing was added when the service refused
+            return super().log_addition(request, obj, message)
+        return None
 
     def response_add(self, request, obj, post_url_continue=None):
         if obj.pk is None:  # refused after the form was checked (changed meanwhile)

@@ -214,9 +214,6 @@ def test_finance_unlocks_one_unit_by_its_code(team, typed):
     assert f'action="{relock}"' in page
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "bug: performance/periods/views.py UnitUnlockForm.clean_unit accepts '<code>-<name>' (how a "
-    "Unit prints) but the field's max_length=20 refuses it for any name over 13 characters"))
 def test_a_unit_unlock_accepts_the_unit_as_it_prints(team):
     lock(team.period, team.finance)
     response = as_user(team.finance).post(action_urls(team)["unlock_unit"],

@@ -35,7 +35,7 @@ class ReasonForm(forms.Form):
 
 
 class UnitUnlockForm(ReasonForm):
-    unit = forms.CharField(label="单位代码", max_length=20,
+    unit = forms.CharField(label="单位代码", max_length=120,
                            widget=forms.TextInput(attrs={"class": "form-control form-control-sm",
                                                          "list": "unit-codes"}))
 
