@@ -136,8 +136,8 @@ def prepare(write: ValueWrite) -> Plan:
     projects = {i.project_id: i.project for i in indicators.values()}
     others = set(write.projects) - set(projects)
     if others:
-        projects.update({p.id: p for p in Project.objects.filter(id__in=others).only(
-            "id", "name", "unit_id")})
+        projects.update({row[0]: _Project(*row) for row in Project.objects.filter(
+            id__in=others).values_list("id", "name", "unit_id")})
     records, created = _lock_records(period, sorted(projects))
     _check_workflow(write, period, projects, records)
     existing = _indicator_records(period, list(indicators))
@@ -195,10 +195,12 @@ def apply(plan: Plan) -> WriteResult:
     write, now = plan.write, timezone.now()
     stamp = {"updated_at": now, "updated_by": write.actor}
     created, updated = [], []
+    new_row = {"period_id": plan.period.pk, "version": 0, "updated_at": now,
+               "updated_by_id": getattr(write.actor, "pk", None)}
     for indicator, rec, writes in plan.indicator_writes:
         if rec is None:
-            created.append(IndicatorRecord(indicator=indicator, period=plan.period, version=0,
-                                           **stamp, **{f: stored(f, v) for f, v in writes.items()}))
+            created.append({**_DEFAULTS, **new_row, "indicator_id": indicator.id,
+                            **{f: stored(f, v) for f, v in writes.items()}})
         else:
             _change(rec, writes, stamp)
             updated.append((rec, writes))
@@ -224,15 +226,34 @@ def apply(plan: Plan) -> WriteResult:
 # ---------------------------------------------------------------- reading under the locks
 
 
-def _indicators(ids: list[int], project_id: int | None) -> dict[int, Indicator]:
-    found = {}
+@dataclass(frozen=True, slots=True)
+class _Project:
+    id: int
+    name: str
+    unit_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Target:
+    """An indicator as the write needs it (read as plain values: an import has 100,000)."""
+
+    id: int
+    project_id: int
+    name: str
+    operator: str
+    project: _Project
+
+
+def _indicators(ids: list[int], project_id: int | None) -> dict[int, _Target]:
+    found, projects = {}, {}
     rows = Indicator.objects.all() if project_id is None else Indicator.objects.filter(
         project_id=project_id)
     for start in range(0, len(ids), CHUNK):
-        for indicator in (rows.filter(id__in=ids[start:start + CHUNK]).select_related("project")
-                          .only("id", "project_id", "name", "operator", "project__id",
-                                "project__name", "project__unit_id")):
-            found[indicator.id] = indicator
+        for iid, pid, name, operator, project, unit_id in rows.filter(
+                id__in=ids[start:start + CHUNK]).values_list(
+                "id", "project_id", "name", "operator", "project__name", "project__unit_id"):
+            ref = projects.get(pid) or projects.setdefault(pid, _Project(pid, project, unit_id))
+            found[iid] = _Target(iid, pid, name, operator, ref)
     return found
 
 
@@ -244,9 +265,9 @@ def _lock_records(period, project_ids: list[int]) -> tuple[dict[int, ProjectReco
     if not missing:
         return records, set()
     # ON CONFLICT DO NOTHING: a concurrent first write (or a snapshot refresh) may create it too
-    ProjectRecord.objects.bulk_create(
-        [ProjectRecord(project_id=pid, period_id=period.pk) for pid in missing],
-        batch_size=500, ignore_conflicts=True)
+    now = timezone.now()
+    upsert(ProjectRecord, [{"project_id": pid, "period_id": period.pk, "updated_at": now}
+                           for pid in missing], unique=["project", "period"], update=[])
     fresh = _select_for_update(period, missing)
     records.update(fresh)
     return records, {r.id for r in fresh.values()
@@ -337,20 +358,24 @@ def _change(record, writes: dict, stamp: dict) -> None:
     record.updated_by = stamp["updated_by"]
 
 
-def _insert(records: list[IndicatorRecord], period) -> None:
-    """INSERT new indicator records, many a statement, and learn their ids (one query per
-    CHUNK). A record someone created meanwhile outside this path is an IntegrityError."""
-    if not records:
+def _insert(rows: list[dict], period) -> None:
+    """INSERT new indicator records (rows by attname), many a statement, and learn their ids
+    (one query per CHUNK). A record someone created meanwhile outside this path is an
+    IntegrityError."""
+    if not rows:
         return
-    concrete = [f for f in IndicatorRecord._meta.concrete_fields if not f.primary_key]
-    insert(IndicatorRecord, [{f.attname: getattr(r, f.attname) for f in concrete} for r in records])
-    by_indicator = {r.indicator_id: r for r in records}
+    insert(IndicatorRecord, rows)
+    by_indicator = {r["indicator_id"]: r for r in rows}
     ids = list(by_indicator)
     for start in range(0, len(ids), CHUNK):
         for indicator_id, pk in IndicatorRecord.objects.filter(
                 period=period, indicator_id__in=ids[start:start + CHUNK]).values_list(
                 "indicator_id", "id"):
-            by_indicator[indicator_id].id = pk
+            by_indicator[indicator_id]["id"] = pk
+
+
+_DEFAULTS = {f.attname: f.get_default() for f in IndicatorRecord._meta.concrete_fields
+             if not f.primary_key}
 
 
 def _history(model, records: list, kind: str, now, write: ValueWrite) -> None:
@@ -364,7 +389,9 @@ def _history(model, records: list, kind: str, now, write: ValueWrite) -> None:
     meta = {"history_date": now, "history_type": kind,
             "history_user_id": getattr(write.actor, "pk", None),
             "history_change_reason": write.reason[:100], "history_channel": write.channel}
-    insert(history, [{**{name: getattr(r, name) for name in tracked}, **meta} for r in records])
+    insert(history, [{**({name: r[name] for name in tracked} if isinstance(r, dict)
+                         else {name: getattr(r, name) for name in tracked}), **meta}
+                     for r in records])
 
 
 def _update(model, unique: list[str], changed: list[tuple]) -> None:
