@@ -47,9 +47,6 @@ def _period(request, project):
     return period, candidates
 
 
-def _state(project, period) -> PeriodState:
-    """The period's state for the project's unit (a query only when the period is locked)."""
-    return unit_state(period, project.unit_id) if period.is_locked else PeriodState.OPEN
 
 
 @login_required
@@ -58,7 +55,7 @@ def project_page(request, pk):
     project = get_project_for_user(request.user, pk)
     rights = project_rights(request.user, project)
     period, candidates = _period(request, project)
-    state = _state(project, period)
+    state = unit_state(period, project.unit_id)
     if request.method == "GET":
         # the same content for everyone with the same rights, until the data change
         content = cached_html(

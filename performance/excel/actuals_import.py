@@ -25,8 +25,8 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from budget.models import Unit
-from performance.models import PeriodUnitUnlock
 from performance.services.merge import UNVERSIONED, EditConflict
+from performance.services.period_lock import open_for_any
 from performance.services.values import (
     RecordChange,
     ValueWrite,
@@ -81,7 +81,7 @@ def import_actuals(file, period, *, units: Iterable | None = None, dry_run: bool
     (one message) or ExcelImportError (every problem); nothing is written then, nor on a dry
     run."""
     report = progress or (lambda percent: None)
-    if period.is_locked and not PeriodUnitUnlock.objects.filter(period=period).exists():
+    if not open_for_any(period, None if units is None else _unit_ids(units)):
         raise BadFile(f"填报期间“{period.code} {period.name}”已锁定，不能导入", filename or "")
     table = read_table(file, ACTUALS, filename=filename, sheet=sheet, limits=limits)
     report(30)

@@ -18,7 +18,7 @@ from performance.models import ProjectRecord, ReportingPeriod
 from performance.workflow import Action, Channel, PeriodState, record_refusal
 
 from .merge import Conflict, EditConflict, FieldClash
-from .period_lock import lock_text, unit_state
+from .period_lock import lock_text, period_state, unit_state
 from .values import EntryRefused, RecordChange, ValueWrite, write_values
 
 __all__ = ["Conflict", "EditConflict", "Entry", "EntryRefused", "FieldClash", "SaveResult",
@@ -50,7 +50,7 @@ def read_only_reason(period: ReportingPeriod, rights, record: ProjectRecord | No
     `state`: the period's state for the project's unit (performance.services.period_lock
     unit_state), when the period is locked; an open period needs none."""
     if state is None:
-        state = PeriodState.LOCKED if period.is_locked else PeriodState.OPEN
+        state = period_state(period)
     if state == PeriodState.LOCKED:
         return lock_text(period)
     return record_refusal(Action.SAVE, record.status if record else None,
@@ -63,8 +63,8 @@ def save_entries(project, period, user, indicators: dict[int, Entry],
     (not a filler of the unit), EntryRefused (locked, submitted…) or EditConflict."""
     rights = project_rights(user, project)
     if not rights.fill:
-        state = unit_state(period, project.unit_id) if period.is_locked else None
-        raise PermissionDenied(read_only_reason(period, rights, None, state))
+        raise PermissionDenied(read_only_reason(period, rights, None,
+                                                unit_state(period, project.unit_id)))
     write = ValueWrite(
         period=period, actor=user, channel=Channel.PAGE, only_project=project.id,
         indicators={iid: RecordChange(e.values, e.version) for iid, e in indicators.items()},

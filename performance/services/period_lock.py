@@ -47,7 +47,26 @@ def unit_states(period, unit_ids) -> dict[int, PeriodState]:
 
 
 def unit_state(period, unit_id: int) -> PeriodState:
+    """The period's state for one unit (a query only when the period is locked)."""
+    if not period.is_locked:
+        return PeriodState.OPEN
     return unit_states(period, [unit_id])[unit_id]
+
+
+def period_state(period) -> PeriodState:
+    """The period's state as a whole (ignoring units opened one by one)."""
+    return PeriodState.LOCKED if period.is_locked else PeriodState.OPEN
+
+
+def open_for_any(period, units=None) -> bool:
+    """Whether anything may be written in `period`: it is open, or opened for one of `units`
+    (Unit objects or ids; None: any unit)."""
+    if not period.is_locked:
+        return True
+    unlocks = PeriodUnitUnlock.objects.filter(period=period)
+    if units is not None:
+        unlocks = unlocks.filter(unit__in=list(units))
+    return unlocks.exists()
 
 
 def lock_text(period, state: PeriodState | None = None) -> str:
@@ -65,8 +84,7 @@ def lock_period(period, user, reason: str, *, channel: str = Channel.PAGE) -> Re
     """填报中 → 已锁定 for every unit (per-unit unlocks end)."""
     with transaction.atomic():
         period = _locked_row(period)
-        state = PeriodState.LOCKED if period.is_locked else PeriodState.OPEN
-        _check(Action.LOCK, state, user, reason, channel)
+        _check(Action.LOCK, period_state(period), user, reason, channel)
         now = timezone.now()
         PeriodUnitUnlock.objects.filter(period=period).delete()
         _save(period, now, status=PeriodStatus.LOCKED, locked_at=now, locked_by=user,
@@ -79,8 +97,7 @@ def unlock_period(period, user, reason: str, *, channel: str = Channel.PAGE) -> 
     """已锁定 → 填报中 for every unit."""
     with transaction.atomic():
         period = _locked_row(period)
-        state = PeriodState.LOCKED if period.is_locked else PeriodState.OPEN
-        _check(Action.UNLOCK, state, user, reason, channel)
+        _check(Action.UNLOCK, period_state(period), user, reason, channel)
         now = timezone.now()
         PeriodUnitUnlock.objects.filter(period=period).delete()
         _save(period, now, status=PeriodStatus.OPEN, locked_at=None, locked_by=None,

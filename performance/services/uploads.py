@@ -8,10 +8,10 @@ from django.core.exceptions import PermissionDenied
 
 from performance.access import fill_units
 from performance.excel import jobs
-from performance.models import ImportJob, ImportKind, PeriodUnitUnlock
+from performance.models import ImportJob, ImportKind
 from performance.workflow import Channel
 
-from .period_lock import lock_text
+from .period_lock import lock_text, open_for_any
 from .values import EntryRefused
 
 
@@ -23,8 +23,7 @@ def start_upload(upload, period, user, *, clear_blanks: bool = False,
     units = list(fill_units(user))
     if not units:
         raise PermissionDenied("只有填报人可以上传完成值。")
-    if period.is_locked and not PeriodUnitUnlock.objects.filter(
-            period=period, unit__in=units).exists():
+    if not open_for_any(period, units):
         raise EntryRefused(lock_text(period))
     job = jobs.create_job(upload, kind=ImportKind.ACTUALS, user=user, period=period,
                           units=[u.code for u in units], channel=Channel.UPLOAD,
