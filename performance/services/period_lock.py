@@ -81,28 +81,28 @@ def lock_text(period, state: PeriodState | None = None) -> str:
 
 
 def lock_period(period, user, reason: str, *, channel: str = Channel.PAGE) -> ReportingPeriod:
-    """填报中 → 已锁定 for every unit (per-unit unlocks end)."""
-    with transaction.atomic():
-        period = _locked_row(period)
-        _check(Action.LOCK, period_state(period), user, reason, channel)
-        now = timezone.now()
-        PeriodUnitUnlock.objects.filter(period=period).delete()
-        _save(period, now, status=PeriodStatus.LOCKED, locked_at=now, locked_by=user,
-              lock_reason=reason.strip())
-        _event(period, None, Action.LOCK, reason, user, now, channel)
-    return period
+    """填报中 → 已锁定 for every unit (per-unit unlocks end). Returns the period as saved."""
+    return _whole(Action.LOCK, period, user, reason, channel)
 
 
 def unlock_period(period, user, reason: str, *, channel: str = Channel.PAGE) -> ReportingPeriod:
-    """已锁定 → 填报中 for every unit."""
+    """已锁定 → 填报中 for every unit (per-unit unlocks end). Returns the period as saved."""
+    return _whole(Action.UNLOCK, period, user, reason, channel)
+
+
+def _whole(action: Action, period, user, reason: str, channel: str) -> ReportingPeriod:
     with transaction.atomic():
         period = _locked_row(period)
-        _check(Action.UNLOCK, period_state(period), user, reason, channel)
+        _check(action, period_state(period), user, reason, channel)
         now = timezone.now()
         PeriodUnitUnlock.objects.filter(period=period).delete()
-        _save(period, now, status=PeriodStatus.OPEN, locked_at=None, locked_by=None,
-              lock_reason="")
-        _event(period, None, Action.UNLOCK, reason, user, now, channel)
+        if action == Action.LOCK:
+            _save(period, now, status=PeriodStatus.LOCKED, locked_at=now, locked_by=user,
+                  lock_reason=reason.strip())
+        else:
+            _save(period, now, status=PeriodStatus.OPEN, locked_at=None, locked_by=None,
+                  lock_reason="")
+        _event(period, None, action, reason, user, now, channel)
     return period
 
 
