@@ -18,8 +18,7 @@ committed first (its history row is older than the lock event, its value is in w
 submitted) or it was refused naming the lock (已提交).
 
 Writers are released together by a barrier and held again at a gate just before their first
-database lock, so that both orders happen; the checks hold whichever comes first. A test marked
-xfail(strict) records a race the code loses (its reason says where).
+database lock, so that both orders happen; the checks hold whichever comes first.
 
     DATABASE_URL=postgres://… .venv/bin/python -m pytest tests/test_concurrent_writes.py
 """
@@ -533,33 +532,44 @@ def test_a_submit_and_a_save_started_together(gate):
                     {"save": world.colleague}, {"save": Channel.PAGE})
 
 
-# ---------------------------------------------------------------- found wanting (strict xfail)
+# ---------------------------------------------------------------- a full refresh and a save
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: refresh_snapshots (performance/services/snapshot.py; the finance 重新计算 button in "
-    "performance/dashboard/views.py refresh and the refresh_snapshots command) reads the values "
-    "without the project records' lock every writer takes, then UPDATEs the stored scores: a "
-    "save committed in between is overwritten with the score of the values before it"))
 def test_a_refresh_of_the_period_across_a_save_keeps_the_saved_values_score(monkeypatch):
+    """The full refresh (finance's 重新计算, the refresh_snapshots command) locks each batch of
+    project records before it reads their values: a save started after that read waits for
+    the refresh to commit and then stores its own score, never the reverse. Without the lock
+    the save commits at once and the refresh then stores the score of the older values."""
     world = new_round(seed={0: {"actual_value": Decimal(50)}})
     team, first = world.team, world.indicators[0]
     shown = world.records()[first.id].version
     main, real = threading.current_thread(), snapshot._write_project_snapshots
-    outcomes = {}
+    committed, outcomes, threads = threading.Event(), {}, []
+    save = page_save(team.project, team.period, team.filler,
+                     {first.id: Entry(shown, {"actual_value": Decimal(100), "explanation": ""})})
+
+    def run_save():
+        try:
+            outcomes["save"] = save()
+        finally:
+            committed.set()
+            connection.close()
 
     def save_meanwhile(rows):
-        # the full refresh has read the values; the filler's save commits before it writes
-        if threading.current_thread() is main and not outcomes:
-            outcomes.update(race(Gate(), save=page_save(
-                team.project, team.period, team.filler,
-                {first.id: Entry(shown, {"actual_value": Decimal(100), "explanation": ""})})))
+        # the refresh has read the values of its batch: the filler saves now
+        if threading.current_thread() is main and not threads:
+            threads.append(threading.Thread(target=run_save, daemon=True))
+            threads[0].start()
+            # with the lock the save waits for this refresh; without it, it commits at once
+            outcomes["waited"] = not committed.wait(2)
         return real(rows)
 
     monkeypatch.setattr(snapshot, "_write_project_snapshots", save_meanwhile)
 
     refresh_snapshots(ReportingPeriod.objects.get(pk=team.period.pk))
+    threads[0].join(TIMEOUT)
 
+    assert outcomes["waited"], "the save committed while the refresh held its values"
     assert outcomes["save"].ok and world.records()[first.id].actual_value == 100
     assert world.project_record().score_total == score_project_period(
         team.project, team.period).score.total == Decimal("30.00")

@@ -18,8 +18,7 @@ in or change the record in between, and the same tests run for every channel:
 
 and for the four that read files: a blank cell leaves a saved value unless blanks clear, a file
 without versions does not change a value another person saved unless it overwrites, and a
-template of another period is refused at its row. Tests marked xfail(strict) record where a
-channel falls short of the promise (their reasons say where); they fail once it is kept.
+template of another period is refused at its row.
 """
 
 from __future__ import annotations
@@ -394,11 +393,6 @@ def names_project(error: str, world: World, way: Way) -> bool:
 def test_a_locked_period_refuses_and_the_error_names_the_lock(world, way, when, request):
     """Locked before the user started (the page or form opened, the file made or previewed)
     or between that and the write: refused, nothing written."""
-    if way is ADMIN_IMPORT and when == "before":
-        request.applymarker(pytest.mark.xfail(strict=True, reason=(
-            "BUG: the admin's 导入完成值 form does not offer a locked period "
-            "(performance/excel/admin.py ActualsImportForm.__init__), so posting it says only "
-            "“选择一个有效的选项…” instead of naming the lock")))
     save_as(world, way.actor(world), actual_value=Decimal(50))
     before = state(world)
     if when == "before":
@@ -639,7 +633,7 @@ def test_the_admins_project_form_refuses_a_handed_in_project(world, status):
     before = state(world)
     error = form_errors(client.post(url, data))
     assert state(world) == before
-    assert f"本项目本期{WorkflowStatus(status).label}" in error, error
+    assert f"项目“{world.team.project.name}”本期{WorkflowStatus(status).label}" in error, error
 
 
 # ---------------------------------------------------------------- the upload page, the real template
@@ -689,13 +683,9 @@ def test_the_upload_page_takes_a_period_opened_again_for_the_unit(world):
     assert world.record() is not None and world.record().actual_value == 70
 
 
-# ---------------------------------------------------------------- found wanting (strict xfail)
+# ---------------------------------------------------------------- found wanting once, fixed
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: the upload page's period choices (performance/entry/forms.py UploadForm.__init__) "
-    "leave out a locked period, so a form opened before the lock and posted after says only "
-    "“选择一个有效的选项…”, not that the period is locked (the admin's import form alike)"))
 def test_the_upload_page_posted_after_the_lock_names_the_lock(world):
     team = world.team
     client = _client(team.filler)
@@ -709,11 +699,6 @@ def test_the_upload_page_posted_after_the_lock_names_the_lock(world):
     assert names_lock("\n".join(errors), world), errors
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: without versions, whose value a field holds is read from the record's updated_by "
-    "(performance/services/merge.py merge(): mine_to_own), i.e. who last changed ANY field of "
-    "the record: a colleague who only wrote the 未完成原因 can then overwrite the filler's 完成值 "
-    "with an unversioned file, without --overwrite"))
 def test_an_unversioned_file_does_not_change_a_value_another_person_saved_in_the_same_record(
         world):
     team = world.team
@@ -724,11 +709,6 @@ def test_an_unversioned_file_does_not_change_a_value_another_person_saved_in_the
     assert world.record().actual_value == 50
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: a workflow step (performance/services/workflow.py _move) sets the ProjectRecord's "
-    "updated_by to the reviewer, and an unversioned file then takes the reviewer for who saved "
-    "预算执行数 (merge.py mine_to_own): the filler's own correction after a return is refused "
-    "“由 李审核 填写”"))
 def test_after_a_return_the_filler_changes_their_own_spent_with_an_unversioned_file(world):
     team = world.team
     complete(world, team.filler)
@@ -742,12 +722,6 @@ def test_after_a_return_the_filler_changes_their_own_spent_with_an_unversioned_f
     assert world.project_record().spent == 80
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: a project record the stored-score refresh created (performance/services/snapshot.py "
-    "_create_missing_records: version 0, no history row) has no base for version 0 "
-    "(performance/services/values.py _bases finds no history row, merge.py takes every "
-    "difference for a clash), so a template made then refuses a field only its filler changed "
-    "once someone else changed another field of the project"))
 def test_a_template_made_after_a_refresh_of_the_period_merges_the_project_fields(world):
     team = world.team
     refresh_snapshots(world.period)  # finance's 重新计算: an empty record for every project

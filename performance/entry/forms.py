@@ -172,6 +172,19 @@ class ReturnForm(ReviewForm):
                              error_messages={"required": "退回时须填写退回原因。"})
 
 
+def offer_writable_periods(field: forms.ModelChoiceField) -> None:
+    """Offer the open periods, and locked ones opened again for some unit (a late correction),
+    but accept any: a period locked after the form was shown is refused by the write path,
+    which says it is locked (not "not a valid choice")."""
+    field.queryset = ReportingPeriod.objects.all()
+    offered = ReportingPeriod.objects.filter(
+        Q(status=PeriodStatus.OPEN) | Q(unit_unlocks__isnull=False)).distinct().order_by(
+        "-year", "-cutoff_month", "code")
+    field.choices = [(period.pk if field.to_field_name is None
+                      else getattr(period, field.to_field_name), field.label_from_instance(period))
+                     for period in offered]
+
+
 class UploadForm(forms.Form):
     period = forms.ModelChoiceField(label="填报期间", queryset=ReportingPeriod.objects.none(),
                                     to_field_name="code", empty_label=None,
@@ -190,10 +203,8 @@ class UploadForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # open periods, and locked ones opened again for some unit (a late correction)
-        self.fields["period"].queryset = ReportingPeriod.objects.filter(
-            Q(status=PeriodStatus.OPEN) | Q(unit_unlocks__isnull=False)).distinct()
         self.fields["period"].label_from_instance = lambda period: period.name
+        offer_writable_periods(self.fields["period"])
 
     def clean_file(self):
         upload = self.cleaned_data["file"]

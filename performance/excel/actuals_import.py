@@ -143,7 +143,7 @@ def _write(reader: RowReader, period, user, channel, clear_blanks, overwrite, na
 
 
 def _refusals(reader: RowReader, exc: WriteRefused) -> list[Problem]:
-    return [Problem(reader.first_rows.get(r.project_id), "项目名称", f"项目“{r.project}”：{r.text}")
+    return [Problem(reader.first_rows.get(r.project_id), "项目名称", r.named())
             for r in exc.refusals]
 
 

@@ -11,13 +11,13 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
-from performance.models import ImportJob, ImportKind, ImportStatus, PeriodStatus, ReportingPeriod
+from performance.entry.forms import offer_writable_periods
+from performance.models import ImportJob, ImportKind, ImportStatus, ReportingPeriod
 from performance.workflow import Channel
 
 from . import jobs
@@ -54,8 +54,7 @@ class ActualsImportForm(_UploadForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["period"].queryset = ReportingPeriod.objects.filter(
-            Q(status=PeriodStatus.OPEN) | Q(unit_unlocks__isnull=False)).distinct()
+        offer_writable_periods(self.fields["period"])
 
 
 class ExcelImportAdminMixin:

@@ -40,6 +40,17 @@ class FieldClash:
     base: str
     theirs: str
     mine: str
+    by: str = ""  # who saved `theirs` (an unversioned clash: the field's own last writer)
+    at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Owner:
+    """Who last changed a field of a record to its saved value (from the record's history)."""
+
+    user_id: int | None
+    name: str
+    at: datetime | None
 
 
 @dataclass
@@ -59,12 +70,18 @@ class Conflict:
         if not self.clashes:
             return f"{self.by} {when} 同时保存了“{self.subject}”，请核对后重新保存。"
         if self.unversioned:
-            changes = "；".join(f"{c.label}已是 {c.theirs}（文件中为 {c.mine}）" for c in self.clashes)
-            return (f"“{self.subject}”由 {self.by} 于 {when} 填写，{changes}；文件不含记录版本，"
-                    "未覆盖他人填写的值（如确需覆盖，请选择“覆盖他人填写的值”）")
+            changes = "；".join(
+                f"{c.label}已由 {c.by or self.by} 于 {_when(c.at or self.at)} 填写为 {c.theirs}"
+                f"（文件中为 {c.mine}）" for c in self.clashes)
+            return (f"“{self.subject}”的{changes}；文件不含记录版本，未覆盖他人填写的值"
+                    "（如确需覆盖，请选择“覆盖他人填写的值”）")
         changes = "；".join(f"{c.label}：{c.base} → {c.theirs}（你填写的 {c.mine} 未保存）"
                            for c in self.clashes)
         return f"{self.by} 于 {when} 修改了“{self.subject}”的 {changes}"
+
+
+def _when(at) -> str:
+    return timezone.localtime(at).strftime("%Y-%m-%d %H:%M") if at else ""
 
 
 class EditConflict(Exception):
@@ -97,22 +114,24 @@ class Subject:
 
 
 def merge(subject: Subject, fields, mine_values: dict, version, record, base_row, actor,
-          *, overwrite: bool = False) -> Merged:
+          *, overwrite: bool = False, owners: dict | None = None) -> Merged:
     """Merge `mine_values` (the fields a change gives) made from `version` into `record` (the
     saved one, locked; None when there is none). `base_row` is the history row of `version`
-    when it is older than the record (None when unknown)."""
+    when it is older than the record (None when unknown). `owners` (unversioned changes):
+    field → Owner, who last changed each saved field; a field without one falls back to the
+    record's last writer."""
     theirs = values_of(record, fields)
     mine = {f: norm(mine_values[f]) for f in fields if f in mine_values}
     current = record.version if record is not None else None
     unversioned = version is UNVERSIONED
     if unversioned:
-        # the writer's own values (a command run without a user is the same nobody each time)
-        mine_to_own = record is None or record.updated_by_id == getattr(actor, "pk", None)
         base = None
     elif version == current:
         base = theirs
-    elif version is None:
-        base = {f: norm(BLANK[f]) for f in fields}  # made when there was no record
+    elif version is None or (version == 0 and base_row is None):
+        # made when there was no record, or from a record created empty (by a snapshot
+        # refresh or as a lock target) that no one had written yet
+        base = {f: norm(BLANK[f]) for f in fields}
     else:
         base = values_of(base_row, fields) if base_row is not None else None
     writes, clashes = {}, []
@@ -120,11 +139,14 @@ def merge(subject: Subject, fields, mine_values: dict, version, record, base_row
         if value == theirs[name]:
             continue
         if unversioned:
-            if theirs[name] == norm(BLANK[name]) or mine_to_own or overwrite:
+            owner = _owner(record, name, owners)
+            # the writer's own value (a command run without a user is the same nobody each time)
+            if (theirs[name] == norm(BLANK[name]) or overwrite
+                    or owner.user_id == getattr(actor, "pk", None)):
                 writes[name] = value
             else:
                 clashes.append(FieldClash(name, label(name), "?", shown(name, theirs[name]),
-                                          shown(name, value)))
+                                          shown(name, value), owner.name, owner.at))
             continue
         if base is not None and value == base[name]:
             continue  # only the other person changed it: theirs stays
@@ -143,3 +165,10 @@ def merge(subject: Subject, fields, mine_values: dict, version, record, base_row
     if stale:
         refresh = (current, {f: stored(f, theirs[f]) for f in fields if f not in writes})
     return Merged(writes, conflict, refresh, others=stale)
+
+
+def _owner(record, name: str, owners: dict | None) -> Owner:
+    if record is None:
+        return Owner(None, "", None)
+    found = owners.get(name) if owners else None
+    return found or Owner(record.updated_by_id, who(record.updated_by), record.updated_at)

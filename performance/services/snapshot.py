@@ -6,10 +6,10 @@ light / execution_light / indicators_missing / has_values / computed_at and Indi
 the missing ProjectRecord rows. Call it after any change of values, targets or money spent
 (the data-entry pages, imports, the `refresh_snapshots` command).
 
-Queries are constant per batch, never per project: one for the projects without a record and
-one insert per BATCH of them, one for the projects, one streamed for the indicators with their
-records (chunks of CHUNK rows, so memory stays flat), one UPDATE executed for BATCH projects at
-a time (executemany: Django's bulk_update builds a CASE expression per row and field, about
+Queries are constant per batch of BATCH projects, never per project: one for the projects
+without a record and one insert of them, one locking the batch's records, one for the projects,
+one streamed for the indicators with their records (chunks of CHUNK rows, so memory stays
+flat), one UPDATE executed for the batch (executemany: Django's bulk_update builds a CASE expression per row and field, about
 1.5 ms a project, 10 s for 6,000), and one UPDATE per light per BATCH of indicator records
 whose light changed.
 
@@ -175,11 +175,28 @@ def _write_project_snapshots(rows: list[tuple]) -> None:
 def refresh_snapshots(period, project_ids: Iterable[int] | None = None) -> int:
     """Recompute and store the snapshot of `project_ids` (None: all of the year) in `period`.
 
-    Returns the number of projects refreshed."""
-    projects = _project_queryset(period, None if project_ids is None else list(project_ids))
+    BATCH projects at a time, each batch in its own transaction with the project records
+    locked first (the lock every writer of values takes, performance.services.values): a save
+    that commits meanwhile is either read here or waits, so a refresh never stores the score
+    of values older than the saved ones. Inside a write's transaction it joins it (the locks
+    are its own already). Returns the number of projects refreshed."""
+    if project_ids is None:
+        ids = list(Project.objects.filter(year=period.year).order_by("id")
+                   .values_list("id", flat=True))
+    else:
+        ids = sorted(set(project_ids))
+    return sum(_refresh_batch(period, ids[start:start + BATCH])
+               for start in range(0, len(ids), BATCH))
+
+
+def _refresh_batch(period, ids: list[int]) -> int:
+    projects = _project_queryset(period, ids)
     now = timezone.now()
     with transaction.atomic():
         _create_missing_records(period, projects)
+        list(ProjectRecord.objects.select_for_update(of=("self",))
+             .filter(period=period, project_id__in=ids).order_by("project_id")
+             .values_list("id", flat=True))
         updates: list[tuple] = []
         relit: dict[str, list[int]] = defaultdict(list)
         for item in _monitored(period, projects):
@@ -195,7 +212,8 @@ def refresh_snapshots(period, project_ids: Iterable[int] | None = None) -> int:
                     relit[value].append(rec_id)
         # written after reading: SQLite does not isolate a write from an open read cursor
         _write_project_snapshots(updates)
-        for value, ids in relit.items():
-            for start in range(0, len(ids), BATCH):
-                IndicatorRecord.objects.filter(id__in=ids[start:start + BATCH]).update(light=value)
+        for value, ids_lit in relit.items():
+            for start in range(0, len(ids_lit), BATCH):
+                IndicatorRecord.objects.filter(id__in=ids_lit[start:start + BATCH]).update(
+                    light=value)
     return len(updates)

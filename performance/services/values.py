@@ -33,9 +33,16 @@ from performance.access import ProjectRights
 from performance.models import Indicator, IndicatorRecord, ProjectRecord
 from performance.workflow import Action, Channel, PeriodState, record_refusal
 
-from .merge import UNVERSIONED, EditConflict, Merged, Subject, merge
+from .merge import UNVERSIONED, EditConflict, Merged, Owner, Subject, merge
 from .period_lock import lock_text, period_for_write, unit_states
-from .record_fields import PROJECT_FIELDS, indicator_fields, stored
+from .record_fields import (
+    BLANK,
+    INDICATOR_HISTORY_FIELDS,
+    PROJECT_FIELDS,
+    indicator_fields,
+    norm,
+    stored,
+)
 from .snapshot import refresh_snapshots
 from .upsert import insert, upsert
 
@@ -79,14 +86,19 @@ class Refusal:
     project: str
     text: str
 
+    def named(self) -> str:
+        """The text with the project's name ("本项目本期已提交…" → "项目“X”本期已提交…")."""
+        if self.text.startswith("本项目"):
+            return f"项目“{self.project}”{self.text.removeprefix('本项目')}"
+        return self.text
+
 
 class WriteRefused(EntryRefused):
     """What the workflow does not allow, per project; nothing was written."""
 
     def __init__(self, refusals: list[Refusal]):
         self.refusals = refusals
-        texts = [r.text if len(refusals) == 1 else f"项目“{r.project}”：{r.text}" for r in refusals]
-        super().__init__("；".join(texts))
+        super().__init__("；".join(r.named() for r in refusals))
 
 
 @dataclass
@@ -142,6 +154,7 @@ def prepare(write: ValueWrite) -> Plan:
     _check_workflow(write, period, projects, records)
     existing = _indicator_records(period, list(indicators))
     bases = _bases(write, existing, records)
+    owners = _owners(write, existing, records)
     plan = Plan(write, period, [], [], created, {}, WriteResult(indicators_unchanged=len(empty)))
     conflicts = []
     monitoring = period.is_monitoring
@@ -156,7 +169,8 @@ def prepare(write: ValueWrite) -> Plan:
         merged = merge(Subject(indicator.name, indicator_id, indicator.project_id, change.source),
                        fields, change.values, change.version, rec,
                        bases.get(("i", rec.id)) if rec else None, write.actor,
-                       overwrite=write.overwrite)
+                       overwrite=write.overwrite,
+                       owners=owners.get(("i", rec.id)) if rec else None)
         result = plan.result
         if _collect(merged, plan, conflicts, ("i", indicator_id)):
             plan.indicator_writes.append((indicator, rec, merged.writes))
@@ -174,8 +188,9 @@ def prepare(write: ValueWrite) -> Plan:
         if record is None:
             continue
         merged = merge(Subject("预算执行数", None, project_id, change.source), PROJECT_FIELDS,
-                       change.values, change.version, record, bases.get(("p", record.id)), write.actor,
-                       overwrite=write.overwrite)
+                       change.values, change.version, record, bases.get(("p", record.id)),
+                       write.actor, overwrite=write.overwrite,
+                       owners=owners.get(("p", record.id)))
         if _collect(merged, plan, conflicts, ("p", project_id)):
             plan.project_writes.append((project_id, record, merged.writes))
             if record.id in created:
@@ -337,6 +352,46 @@ def _bases(write: ValueWrite, existing: dict, records: dict) -> dict:
         for row in model.history.filter(query).order_by("history_date", "history_id"):
             bases[(kind, row.id)] = row
     return bases
+
+
+def _owners(write: ValueWrite, existing: dict, records: dict) -> dict:
+    """For unversioned changes that would change a saved value: who last changed each field
+    of those records to its saved value, walked from their history (one query per kind and
+    CHUNK of records). ("i" | "p", record id) → {field: Owner}."""
+    if write.overwrite:
+        return {}
+    wanted = {"i": [], "p": []}
+    for kind, changes, saved in (("i", write.indicators, existing), ("p", write.projects, records)):
+        for key, change in changes.items():
+            rec = saved.get(key)
+            if (rec is not None and change.version is UNVERSIONED
+                    and any(norm(v) != norm(getattr(rec, f, v)) and norm(getattr(rec, f))
+                            not in (None, "", ()) for f, v in change.values.items())):
+                wanted[kind].append(rec.id)
+    owners = {}
+    for kind, model, fields in (("i", IndicatorRecord, INDICATOR_HISTORY_FIELDS),
+                                ("p", ProjectRecord, PROJECT_FIELDS)):
+        ids = wanted[kind]
+        for start in range(0, len(ids), CHUNK):
+            rows = (model.history.filter(id__in=ids[start:start + CHUNK])
+                    .order_by("id", "history_date", "history_id")
+                    .values("id", "history_date", "history_user_id", "history_user__username",
+                            "history_user__first_name", "history_user__last_name", *fields))
+            previous: dict[int, dict] = {}
+            for row in rows:
+                before = previous.get(row["id"]) or {f: norm(BLANK[f]) for f in fields}
+                now = {f: norm(row[f]) for f in fields}
+                found = owners.setdefault((kind, row["id"]), {})
+                for f in fields:
+                    if now[f] != before[f]:
+                        found[f] = Owner(row["history_user_id"], _name(row), row["history_date"])
+                previous[row["id"]] = now
+    return owners
+
+
+def _name(row) -> str:
+    full = f"{row['history_user__first_name'] or ''} {row['history_user__last_name'] or ''}".strip()
+    return full or row["history_user__username"] or "（未知用户）"
 
 
 def _collect(merged: Merged, plan: Plan, conflicts: list, key) -> bool:
