@@ -21,11 +21,9 @@ and the import jobs all write IndicatorRecord / ProjectRecord values through `wr
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from budget.models import Project
@@ -33,18 +31,19 @@ from performance.access import ProjectRights
 from performance.models import Indicator, IndicatorRecord, ProjectRecord
 from performance.workflow import Action, Channel, PeriodState, record_refusal
 
-from .merge import UNVERSIONED, EditConflict, Merged, Owner, Subject, merge
+from .merge import UNVERSIONED, EditConflict, Merged, Subject, merge
+from .merge_bases import field_owners, stale_bases
 from .period_lock import lock_text, period_for_write, unit_states
-from .record_fields import (
-    BLANK,
-    INDICATOR_HISTORY_FIELDS,
-    PROJECT_FIELDS,
-    indicator_fields,
-    norm,
-    stored,
+from .record_fields import PROJECT_FIELDS, indicator_fields, stored
+from .record_rows import (
+    RECORD_DEFAULTS,
+    change_record,
+    insert_indicator_records,
+    update_records,
+    write_history,
 )
 from .snapshot import refresh_snapshots
-from .upsert import insert, upsert
+from .upsert import upsert
 
 CHUNK = 2000  # ids per IN (…) list
 ADMIN_FIELDS = ("deduction", "deduction_note")  # the reviewer's 扣减: admin corrections only
@@ -153,8 +152,8 @@ def prepare(write: ValueWrite) -> Plan:
     records, created = _lock_records(period, sorted(projects))
     _check_workflow(write, period, projects, records)
     existing = _indicator_records(period, list(indicators))
-    bases = _bases(write, existing, records)
-    owners = _owners(write, existing, records)
+    bases = stale_bases(write, existing, records)
+    owners = field_owners(write, existing, records)
     plan = Plan(write, period, [], [], created, {}, WriteResult(indicators_unchanged=len(empty)))
     conflicts = []
     monitoring = period.is_monitoring
@@ -214,25 +213,25 @@ def apply(plan: Plan) -> WriteResult:
                "updated_by_id": getattr(write.actor, "pk", None)}
     for indicator, rec, writes in plan.indicator_writes:
         if rec is None:
-            created.append({**_DEFAULTS, **new_row, "indicator_id": indicator.id,
+            created.append({**RECORD_DEFAULTS, **new_row, "indicator_id": indicator.id,
                             **{f: stored(f, v) for f, v in writes.items()}})
         else:
-            _change(rec, writes, stamp)
+            change_record(rec, writes, stamp)
             updated.append((rec, writes))
-    _insert(created, plan.period)
-    _update(IndicatorRecord, ["indicator", "period"], updated)
+    insert_indicator_records(created, plan.period)
+    update_records(IndicatorRecord, ["indicator", "period"], updated)
     projects = []
     for _, record, writes in plan.project_writes:
-        _change(record, writes, stamp)
+        change_record(record, writes, stamp)
         projects.append((record, writes))
-    _update(ProjectRecord, ["project", "period"], projects)
+    update_records(ProjectRecord, ["project", "period"], projects)
     first = [r for r, _ in projects if r.id in plan.created_records]  # created for this write
     for model, records, kind in (
         (IndicatorRecord, created, "+"), (IndicatorRecord, [r for r, _ in updated], "~"),
         (ProjectRecord, first, "+"),
         (ProjectRecord, [r for r, _ in projects if r.id not in plan.created_records], "~"),
     ):
-        _history(model, records, kind, now, write)
+        write_history(model, records, kind, now, write.actor, write.channel, write.reason)
     if plan.result.changed_projects:
         refresh_snapshots(plan.period, sorted(plan.result.changed_projects))
     return plan.result
@@ -330,132 +329,9 @@ def _check_workflow(write: ValueWrite, period, projects: dict, records: dict) ->
         raise WriteRefused(refusals)
 
 
-def _bases(write: ValueWrite, existing: dict, records: dict) -> dict:
-    """The values each stale record had at the version its change was made from, from its
-    history (one query per kind); a record without that history row has no known base."""
-    wanted = [(rec.id, write.indicators[iid].version) for iid, rec in existing.items()
-              if isinstance(write.indicators[iid].version, int)
-              and write.indicators[iid].version != rec.version]
-    bases = {}
-    for model, kind, pairs in (
-        (IndicatorRecord, "i", wanted),
-        (ProjectRecord, "p", [(records[pid].id, change.version)
-                              for pid, change in write.projects.items()
-                              if pid in records and isinstance(change.version, int)
-                              and change.version != records[pid].version]),
-    ):
-        if not pairs:
-            continue
-        query = Q()
-        for rec_id, version in pairs:
-            query |= Q(id=rec_id, version=version)
-        for row in model.history.filter(query).order_by("history_date", "history_id"):
-            bases[(kind, row.id)] = row
-    return bases
-
-
-def _owners(write: ValueWrite, existing: dict, records: dict) -> dict:
-    """For unversioned changes that would change a saved value: who last changed each field
-    of those records to its saved value, walked from their history (one query per kind and
-    CHUNK of records). ("i" | "p", record id) → {field: Owner}."""
-    if write.overwrite:
-        return {}
-    wanted = {"i": [], "p": []}
-    for kind, changes, saved in (("i", write.indicators, existing), ("p", write.projects, records)):
-        for key, change in changes.items():
-            rec = saved.get(key)
-            if (rec is not None and change.version is UNVERSIONED
-                    and any(norm(v) != norm(getattr(rec, f, v)) and norm(getattr(rec, f))
-                            not in (None, "", ()) for f, v in change.values.items())):
-                wanted[kind].append(rec.id)
-    owners = {}
-    for kind, model, fields in (("i", IndicatorRecord, INDICATOR_HISTORY_FIELDS),
-                                ("p", ProjectRecord, PROJECT_FIELDS)):
-        ids = wanted[kind]
-        for start in range(0, len(ids), CHUNK):
-            rows = (model.history.filter(id__in=ids[start:start + CHUNK])
-                    .order_by("id", "history_date", "history_id")
-                    .values("id", "history_date", "history_user_id", "history_user__username",
-                            "history_user__first_name", "history_user__last_name", *fields))
-            previous: dict[int, dict] = {}
-            for row in rows:
-                before = previous.get(row["id"]) or {f: norm(BLANK[f]) for f in fields}
-                now = {f: norm(row[f]) for f in fields}
-                found = owners.setdefault((kind, row["id"]), {})
-                for f in fields:
-                    if now[f] != before[f]:
-                        found[f] = Owner(row["history_user_id"], _name(row), row["history_date"])
-                previous[row["id"]] = now
-    return owners
-
-
-def _name(row) -> str:
-    full = f"{row['history_user__first_name'] or ''} {row['history_user__last_name'] or ''}".strip()
-    return full or row["history_user__username"] or "（未知用户）"
-
-
 def _collect(merged: Merged, plan: Plan, conflicts: list, key) -> bool:
     if merged.conflict is not None:
         conflicts.append(merged.conflict)
     if merged.refresh is not None:
         plan.refresh[key] = merged.refresh
     return bool(merged.writes)
-
-
-# ---------------------------------------------------------------- writing
-
-
-def _change(record, writes: dict, stamp: dict) -> None:
-    for name, value in writes.items():
-        setattr(record, name, stored(name, value))
-    record.version += 1
-    record.updated_at = stamp["updated_at"]
-    record.updated_by = stamp["updated_by"]
-
-
-def _insert(rows: list[dict], period) -> None:
-    """INSERT new indicator records (rows by attname), many a statement, and learn their ids
-    (one query per CHUNK). A record someone created meanwhile outside this path is an
-    IntegrityError."""
-    if not rows:
-        return
-    insert(IndicatorRecord, rows)
-    by_indicator = {r["indicator_id"]: r for r in rows}
-    ids = list(by_indicator)
-    for start in range(0, len(ids), CHUNK):
-        for indicator_id, pk in IndicatorRecord.objects.filter(
-                period=period, indicator_id__in=ids[start:start + CHUNK]).values_list(
-                "indicator_id", "id"):
-            by_indicator[indicator_id]["id"] = pk
-
-
-_DEFAULTS = {f.attname: f.get_default() for f in IndicatorRecord._meta.concrete_fields
-             if not f.primary_key}
-
-
-def _history(model, records: list, kind: str, now, write: ValueWrite) -> None:
-    """One history row per record ("+" created, "~" changed) with the actor, the channel and
-    the reason, many a statement (simple-history's bulk_history_create is capped at 999
-    parameters a statement on SQLite)."""
-    if not records:
-        return
-    history = model.history.model
-    tracked = [f.attname for f in history.tracked_fields]
-    meta = {"history_date": now, "history_type": kind,
-            "history_user_id": getattr(write.actor, "pk", None),
-            "history_change_reason": write.reason[:100], "history_channel": write.channel}
-    insert(history, [{**({name: r[name] for name in tracked} if isinstance(r, dict)
-                         else {name: getattr(r, name) for name in tracked}), **meta}
-                     for r in records])
-
-
-def _update(model, unique: list[str], changed: list[tuple]) -> None:
-    """Write the changed fields of existing records: one statement per batch (an upsert whose
-    rows all exist), grouped by the set of fields written."""
-    groups = defaultdict(list)
-    for record, writes in changed:
-        groups[tuple(sorted(writes))].append(record)
-    concrete = [f for f in model._meta.concrete_fields if not f.primary_key]
-    for names, records in groups.items():
-        rows = [{f.attname: getattr(r, f.attname) for f in concrete} for r in records]
-        upsert(model, rows, unique=unique, update=[*names, "version", "updated_at", "updated_by"])

@@ -1,0 +1,70 @@
+"""Writing records of entered values in bulk, for performance.services.values: the records
+and their history rows go to the database many rows a statement (performance.services.upsert),
+with no model instance built per new row."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from performance.models import IndicatorRecord
+
+from .record_fields import stored
+from .upsert import insert, upsert
+
+CHUNK = 2000  # ids per IN (…) list
+
+
+def change_record(record, writes: dict, stamp: dict) -> None:
+    """Set `writes` on a locked record, with the next version and the stamp."""
+    for name, value in writes.items():
+        setattr(record, name, stored(name, value))
+    record.version += 1
+    record.updated_at = stamp["updated_at"]
+    record.updated_by = stamp["updated_by"]
+
+
+def insert_indicator_records(rows: list[dict], period) -> None:
+    """INSERT new indicator records (rows by attname), many a statement, and learn their ids
+    (one query per CHUNK). A record someone created meanwhile outside this path is an
+    IntegrityError."""
+    if not rows:
+        return
+    insert(IndicatorRecord, rows)
+    by_indicator = {r["indicator_id"]: r for r in rows}
+    ids = list(by_indicator)
+    for start in range(0, len(ids), CHUNK):
+        for indicator_id, pk in IndicatorRecord.objects.filter(
+                period=period, indicator_id__in=ids[start:start + CHUNK]).values_list(
+                "indicator_id", "id"):
+            by_indicator[indicator_id]["id"] = pk
+
+
+RECORD_DEFAULTS = {f.attname: f.get_default() for f in IndicatorRecord._meta.concrete_fields
+             if not f.primary_key}
+
+
+def write_history(model, records: list, kind: str, now, actor, channel: str, reason: str) -> None:
+    """One history row per record ("+" created, "~" changed) with the actor, the channel and
+    the reason, many a statement (simple-history's bulk_history_create is capped at 999
+    parameters a statement on SQLite)."""
+    if not records:
+        return
+    history = model.history.model
+    tracked = [f.attname for f in history.tracked_fields]
+    meta = {"history_date": now, "history_type": kind, "history_user_id": getattr(actor, "pk", None),
+            "history_change_reason": reason[:100], "history_channel": channel}
+    insert(history, [{**({name: r[name] for name in tracked} if isinstance(r, dict)
+                         else {name: getattr(r, name) for name in tracked}), **meta}
+                     for r in records])
+
+
+def update_records(model, unique: list[str], changed: list[tuple]) -> None:
+    """Write the changed fields of existing records: one statement per batch (an upsert whose
+    rows all exist), grouped by the set of fields written."""
+    groups = defaultdict(list)
+    for record, writes in changed:
+        groups[tuple(sorted(writes))].append(record)
+    concrete = [f for f in model._meta.concrete_fields if not f.primary_key]
+    for names, records in groups.items():
+        rows = [{f.attname: getattr(r, f.attname) for f in concrete} for r in records]
+        upsert(model, rows, unique=unique, update=[*names, "version", "updated_at", "updated_by"])
