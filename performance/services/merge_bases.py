@@ -54,9 +54,10 @@ def field_owners(write, existing: dict, records: dict) -> dict:
                             not in (None, "", ()) for f, v in change.values.items())):
                 wanted[kind].append(rec.id)
     owners = {}
+    actor = getattr(write.actor, "pk", None)
     for kind, model, fields in (("i", IndicatorRecord, INDICATOR_HISTORY_FIELDS),
                                 ("p", ProjectRecord, PROJECT_FIELDS)):
-        ids = wanted[kind]
+        ids = _touched_by_others(model, wanted[kind], actor)
         for start in range(0, len(ids), CHUNK):
             rows = (model.history.filter(id__in=ids[start:start + CHUNK])
                     .order_by("id", "history_date", "history_id")
@@ -77,3 +78,17 @@ def field_owners(write, existing: dict, records: dict) -> dict:
 def _name(row) -> str:
     full = f"{row['history_user__first_name'] or ''} {row['history_user__last_name'] or ''}".strip()
     return full or row["history_user__username"] or "（未知用户）"
+
+
+def _touched_by_others(model, ids: list[int], actor) -> list[int]:
+    """Those of `ids` whose history has a row by someone other than `actor`: only they can
+    hold a value someone else saved (the others' fields all fall back to the record's last
+    writer, the actor). A clerk importing again their own file costs one small query."""
+    found = set()
+    for start in range(0, len(ids), CHUNK):
+        rows = model.history.filter(id__in=ids[start:start + CHUNK])
+        rows = (rows.filter(history_user__isnull=False) if actor is None
+                else rows.exclude(history_user_id=actor))
+        found |= set(rows.order_by().values_list("id", flat=True).distinct())
+    return sorted(found)
+

@@ -25,18 +25,21 @@ def change_record(record, writes: dict, stamp: dict) -> None:
 
 def insert_indicator_records(rows: list[dict], period) -> None:
     """INSERT new indicator records (rows by attname), many a statement, and learn their ids
-    (one query per CHUNK). A record someone created meanwhile outside this path is an
-    IntegrityError."""
+    (one query). A record someone created meanwhile outside this path is an IntegrityError."""
     if not rows:
         return
     insert(IndicatorRecord, rows)
     by_indicator = {r["indicator_id"]: r for r in rows}
-    ids = list(by_indicator)
-    for start in range(0, len(ids), CHUNK):
-        for indicator_id, pk in IndicatorRecord.objects.filter(
-                period=period, indicator_id__in=ids[start:start + CHUNK]).values_list(
-                "indicator_id", "id"):
-            by_indicator[indicator_id]["id"] = pk
+    found = IndicatorRecord.objects.filter(period=period)
+    if len(by_indicator) <= CHUNK:
+        found = found.filter(indicator_id__in=list(by_indicator))
+    else:  # an import: the period's records of that id range, one range scan, no IN list
+        found = found.filter(indicator_id__gte=min(by_indicator),
+                             indicator_id__lte=max(by_indicator))
+    for indicator_id, pk in found.values_list("indicator_id", "id").iterator(chunk_size=CHUNK):
+        row = by_indicator.get(indicator_id)
+        if row is not None:
+            row["id"] = pk
 
 
 RECORD_DEFAULTS = {f.attname: f.get_default() for f in IndicatorRecord._meta.concrete_fields
