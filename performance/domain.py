@@ -101,6 +101,12 @@ def choices(enum_cls) -> list[tuple[str, str]]:
     return [(member.value, member.label) for member in enum_cls]
 
 
+def entered(*values) -> bool:
+    """Whether any of these entered values (numbers, grades, the money spent) is given: a
+    project with none at all is 未填报 (docs/scoring.md)."""
+    return any(value is not None and value != "" for value in values)
+
+
 # The reference names of docs/targets.md. The database holds them as editable tables; these are
 # only what a fresh database is seeded with.
 LEVEL1_NAMES = ("产出指标", "成本指标", "效益指标", "满意度指标")

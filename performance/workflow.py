@@ -133,10 +133,6 @@ def status_label(status: str | None) -> str:
     return WorkflowStatus(status or WorkflowStatus.DRAFT).label
 
 
-def is_editable(status: str | None) -> bool:
-    return (status or WorkflowStatus.DRAFT) in EDITABLE
-
-
 def record_refusal(action: Action, status: str | None, capacities, state: str,
                    *, reason: str = "") -> str | None:
     """Why `action` is not possible on a project whose values are in `status` (None: no record

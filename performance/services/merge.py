@@ -17,7 +17,7 @@ A clash refuses the whole write; nothing is saved and the message says who chang
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.utils import timezone
@@ -99,7 +99,6 @@ class Merged:
     writes: dict  # field → value to store
     conflict: Conflict | None
     refresh: tuple | None  # (current version, {field: saved value}) for a stale page
-    others: bool = False  # the record had changes by someone else that stay
 
 
 @dataclass
@@ -110,7 +109,6 @@ class Subject:
     indicator_id: int | None = None
     project_id: int | None = None
     source: object = None
-    extra: dict = field(default_factory=dict)
 
 
 def merge(subject: Subject, fields, mine_values: dict, version, record, base_row, actor,
@@ -164,7 +162,7 @@ def merge(subject: Subject, fields, mine_values: dict, version, record, base_row
     stale = not unversioned and version != current
     if stale:
         refresh = (current, {f: stored(f, theirs[f]) for f in fields if f not in writes})
-    return Merged(writes, conflict, refresh, others=stale)
+    return Merged(writes, conflict, refresh)
 
 
 def _owner(record, name: str, owners: dict | None) -> Owner:

@@ -20,7 +20,7 @@ from django.conf import settings
 from django.db.models import FilteredRelation, Q
 
 from budget.models import Project
-from performance.domain import Operator
+from performance.domain import Operator, entered
 from performance.models import Indicator, IndicatorLevel1, IndicatorLevel2, format_decimal
 from performance.scoring import (
     DEFAULT_POLICY,
@@ -224,7 +224,7 @@ def indicator_input(row) -> IndicatorInput:
 
 def _entered(row) -> bool:
     """Whether a row of INDICATOR_COLUMNS holds a value: actual or expected, number or grade."""
-    return any(value is not None and value != "" for value in (row[11], row[12], *row[14:16]))
+    return entered(row[11], row[12], *row[14:16])
 
 
 def _line(row, level1, level2) -> IndicatorLine:

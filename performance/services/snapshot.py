@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from budget.models import Project
 from performance.domain import Light
+from performance.domain import entered as values_entered  # `entered` is a local below
 from performance.models import (
     Indicator,
     IndicatorLevel1,
@@ -123,8 +124,7 @@ def _monitored(period, projects: QuerySet) -> Iterator[_Monitored]:
                 expected=expected, expected_grade=expected_grade or None,
                 deduction=deduction or Decimal(0), unit=unit))
             keys.append((ind_id, rec_id, stored_light or "", weight))
-            entered = entered or not (actual is None and not actual_grade and expected is None
-                                      and not expected_grade)
+            entered = entered or values_entered(actual, actual_grade, expected, expected_grade)
             pending = next(rows, None)
         monitor = monitor_project(facts, budget=budget, adjusted_budget=adjusted, spent=spent,
                                   month=month, monitoring=monitoring, policy=policy)

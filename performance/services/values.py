@@ -108,13 +108,12 @@ class WriteResult:
     projects_created: int = 0
     projects_updated: int = 0
     projects_unchanged: int = 0
-    changed_indicators: list[int] = field(default_factory=list)  # ids, in the order given
-    changed_names: list[str] = field(default_factory=list)  # their names
+    changed_names: list[str] = field(default_factory=list)  # indicators changed, in order
     changed_projects: set[int] = field(default_factory=set)  # whose values changed
 
     @property
     def changed(self) -> bool:
-        return bool(self.changed_indicators or self.projects_created or self.projects_updated)
+        return bool(self.changed_names or self.projects_created or self.projects_updated)
 
 
 @dataclass
@@ -177,7 +176,6 @@ def prepare(write: ValueWrite) -> Plan:
                 result.indicators_created += 1
             else:
                 result.indicators_updated += 1
-            result.changed_indicators.append(indicator.id)
             result.changed_names.append(indicator.name)
             result.changed_projects.add(indicator.project_id)
         else:
