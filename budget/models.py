@@ -297,11 +297,13 @@ class Project(models.Model):
 class Role(models.TextChoices):
     FILLER = "filler", "填报人"
     UNIT_REVIEWER = "unit_reviewer", "单位审核人"
+    DEPARTMENT_REVIEWER = "department_reviewer", "主管部门审核人"
     FINANCE_REVIEWER = "finance_reviewer", "财政审核人"
 
 
 class Membership(models.Model):
-    """A user's role: in one unit (填报人, 单位审核人), or over every unit (财政审核人)."""
+    """A user's role: in one unit (填报人, 单位审核人), over the units of one department
+    (主管部门审核人), or over every unit (财政审核人)."""
 
     user = models.ForeignKey(
         "auth.User", verbose_name="用户", on_delete=models.CASCADE, related_name="memberships"
@@ -313,7 +315,16 @@ class Membership(models.Model):
         related_name="memberships",
         null=True,
         blank=True,
-        help_text="财政审核人不填单位（可查看全部单位）",
+        help_text="填报人、单位审核人填单位；主管部门审核人和财政审核人不填",
+    )
+    department = models.ForeignKey(
+        Department,
+        verbose_name="主管部门",
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        null=True,
+        blank=True,
+        help_text="只有主管部门审核人填（审核该部门所属各单位）",
     )
     role = models.CharField("角色", max_length=20, choices=Role.choices)
 
@@ -322,17 +333,28 @@ class Membership(models.Model):
         ordering = ["unit__code", "role", "user__username"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(role=Role.FINANCE_REVIEWER, unit__isnull=True)
-                | (~Q(role=Role.FINANCE_REVIEWER) & Q(unit__isnull=False)),
-                name="membership_unit_matches_role",
-                violation_error_message="填报人和单位审核人须指定单位；财政审核人不指定单位。",
+                condition=Q(role=Role.FINANCE_REVIEWER, unit__isnull=True, department__isnull=True)
+                | Q(role=Role.DEPARTMENT_REVIEWER, unit__isnull=True, department__isnull=False)
+                | (Q(role__in=[Role.FILLER, Role.UNIT_REVIEWER])
+                   & Q(unit__isnull=False, department__isnull=True)),
+                name="membership_scope_matches_role",
+                violation_error_message=(
+                    "填报人和单位审核人须指定单位；主管部门审核人须指定主管部门（不指定单位）；"
+                    "财政审核人两者都不指定。"),
             ),
             models.UniqueConstraint(
                 fields=["user", "unit", "role"],
                 name="membership_unique",
                 violation_error_message="该用户在此单位已有该角色。",
             ),
+            models.UniqueConstraint(
+                fields=["user", "department", "role"],
+                condition=Q(department__isnull=False),
+                name="department_membership_unique",
+                violation_error_message="该用户在此主管部门已有该角色。",
+            ),
         ]
 
     def __str__(self):
-        return f"{self.user} · {self.unit or '全部单位'} · {self.get_role_display()}"
+        scope = self.unit or self.department or "全部单位"
+        return f"{self.user} · {scope} · {self.get_role_display()}"

@@ -219,6 +219,11 @@ PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 300)
 # of the numbers it changes, e.g. SCORING_POLICY = {"negative_convention": "ratio"}.
 SCORING_POLICY = None
 
+# The 主管部门 level of the approval chains (docs/adjustments.md, docs/workflow.md): on, a unit
+# whose department has a 主管部门审核人 has its target adjustments and its values approved
+# 单位审核 → 主管部门审核 (→ 财政 for targets). Off, the chain skips it everywhere.
+DEPARTMENT_TIER = env_bool("DEPARTMENT_TIER", False)
+
 # Excel imports (performance/excel): uploads over the size limit are refused before parsing;
 # an .xlsx whose members unpack beyond the limit or at an absurd ratio is a zip bomb; uploads
 # over the async threshold run as a Celery task (ImportJob). Uploaded files live in MEDIA_ROOT.

@@ -1,10 +1,12 @@
 """Who may see which unit, and in which capacity a person acts: the one access helper.
 
-财政审核人 (Membership role finance_reviewer) and superusers see every unit; a unit's members
-(any role) see their unit; anyone else gets 404, so a unit's existence is not disclosed. What
-each capacity may do is performance.workflow's business.
+财政审核人 (Membership role finance_reviewer) and superusers see every unit; a 主管部门审核人
+sees the units of its department; a unit's members (any role) see their unit; anyone else gets
+404, so a unit's existence is not disclosed. What each capacity may do is performance.workflow's
+and performance.chain's business.
 """
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.http import Http404
 
@@ -18,7 +20,7 @@ def visible_units(user) -> QuerySet[Unit]:
         return Unit.objects.none()
     if sees_all_units(user):
         return Unit.objects.all()
-    return Unit.objects.filter(memberships__user=user).distinct()
+    return Unit.objects.filter(id__in={unit_id for unit_id, _ in user_roles(user)})
 
 
 def get_unit_for_user(user, unit_code: str) -> Unit:
@@ -43,16 +45,42 @@ def require_finance_reviewer(user) -> None:
 
 
 def user_roles(user) -> frozenset[tuple[int | None, str]]:
-    """(unit id, role) of every membership of `user`, read once per user object (request)."""
+    """(unit id, role) of every membership of `user`, read once per user object (request).
+
+    A 主管部门审核人 holds its role in every unit of its department (read with the
+    memberships: the units a department has today, not when the role was given)."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return frozenset()
     cached = getattr(user, "_jxt_roles", None)
     if cached is None:
         # unordered: Membership's default ordering would join the user and unit tables
-        cached = frozenset(Membership.objects.filter(user=user).order_by()
-                           .values_list("unit_id", "role"))
+        found = set()
+        for unit_id, role, department_unit in (
+                Membership.objects.filter(user=user).order_by()
+                .values_list("unit_id", "role", "department__units__id")):
+            if role == Role.DEPARTMENT_REVIEWER:
+                if department_unit is not None:
+                    found.add((department_unit, role))
+            else:
+                found.add((unit_id, role))
+        cached = frozenset(found)
         user._jxt_roles = cached
     return cached
+
+
+def department_tier_enabled() -> bool:
+    """The deployment turns the 主管部门 level of the approval chains on (DEPARTMENT_TIER)."""
+    return bool(getattr(settings, "DEPARTMENT_TIER", False))
+
+
+def department_tier(unit) -> bool:
+    """Whether approvals of `unit` pass its 主管部门: the tier is on and the unit's department
+    has at least one active reviewer (one query)."""
+    if not department_tier_enabled() or unit is None or not unit.department_id:
+        return False
+    return Membership.objects.filter(role=Role.DEPARTMENT_REVIEWER,
+                                     department_id=unit.department_id,
+                                     user__is_active=True).exists()
 
 
 def sees_all_units(user) -> bool:
@@ -68,21 +96,24 @@ class ProjectRights:
 
     fill: a 填报人 of the project's unit (enters values, saves drafts, submits);
     review: a 单位审核人 of that unit, or finance (approves, returns);
+    department_review: a 主管部门审核人 of the unit's department;
     finance: sees every unit and reviews, never enters a unit's values."""
 
-    __slots__ = ("fill", "finance", "review", "unit_review")
+    __slots__ = ("department_review", "fill", "finance", "review", "unit_review")
 
     def __init__(self, user, unit_id: int):
         roles = user_roles(user)
         self.finance = sees_all_units(user)
         self.fill = (unit_id, Role.FILLER) in roles
         self.unit_review = (unit_id, Role.UNIT_REVIEWER) in roles
+        self.department_review = (unit_id, Role.DEPARTMENT_REVIEWER) in roles
         self.review = self.finance or self.unit_review
 
     def capacities(self, channel: str | None = None) -> frozenset[Capacity]:
         """The capacities performance.workflow checks, for a change arriving by `channel`."""
         found = {c for c, on in ((Capacity.FILLER, self.fill),
                                  (Capacity.UNIT_REVIEWER, self.unit_review),
+                                 (Capacity.DEPARTMENT_REVIEWER, self.department_review),
                                  (Capacity.FINANCE, self.finance)) if on}
         if channel in CHANNEL_CAPACITY:
             found.add(CHANNEL_CAPACITY[channel])
@@ -93,6 +124,8 @@ class ProjectRights:
         labels = [label for on, label in ((self.fill, Role.FILLER.label),
                                           (self.review and not self.finance,
                                            Role.UNIT_REVIEWER.label),
+                                          (self.department_review,
+                                           Role.DEPARTMENT_REVIEWER.label),
                                           (self.finance, Role.FINANCE_REVIEWER.label)) if on]
         return "、".join(labels) or "查看"
 

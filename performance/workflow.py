@@ -46,6 +46,7 @@ class Capacity(models.TextChoices):
 
     FILLER = "filler", "填报人"
     UNIT_REVIEWER = "unit_reviewer", "单位审核人"
+    DEPARTMENT_REVIEWER = "department_reviewer", "主管部门审核人"
     FINANCE = "finance", "财政审核人"
     ADMIN = "admin", "管理员"  # the Django admin and the command line: corrections
 

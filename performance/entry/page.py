@@ -13,6 +13,7 @@ from performance.domain import Operator
 from performance.models import Indicator, IndicatorRecord, ProjectRecord
 from performance.scoring import ExecutionInput, score_project
 from performance.services.scoring import ProjectResult, current_policy, indicator_input
+from performance.services.versions import ORIGINAL, earlier_targets, versions_in_force
 from performance.templatetags.entry_tags import indicator_score, light_badge, qty
 
 from .forms import IndicatorForm, ProjectForm
@@ -55,15 +56,21 @@ class Sheet:
 
 
 def load_sheet(project, period) -> Sheet:
-    indicators = list(Indicator.objects.filter(project=project)
-                      .select_related("level1", "level2").order_by("position", "id"))
+    in_force = versions_in_force(period, [project.id])
+    earlier = earlier_targets(period, [project.id], in_force).get(project.id)
+    version = in_force.get(project.id, ORIGINAL)
+    if earlier is not None:  # the period is measured against an earlier version's targets
+        indicators = earlier.indicators()
+    else:
+        indicators = list(Indicator.objects.filter(project=project)
+                          .select_related("level1", "level2").order_by("position", "id"))
     # by indicator ids, so the (indicator, period) index is used, not a scan of the period
     records = {r.indicator_id: r for r in IndicatorRecord.objects.filter(
         period=period, indicator_id__in=[i.id for i in indicators])}
     record = (ProjectRecord.objects.filter(project=project, period=period)
               .select_related("updated_by", "submitted_by", "reviewed_by").first())
     sheet = Sheet(project, period, indicators, records, record)
-    sheet.result = _score(project, indicators, records, record)
+    sheet.result = _score(project, indicators, records, record, version)
     scores = dict(zip((line.id for line in sheet.result.lines),
                       sheet.result.score.indicator_scores, strict=True))
     sheet.rows = [Row(i, records.get(i.id), scores.get(i.id)) for i in indicators]
@@ -71,7 +78,7 @@ def load_sheet(project, period) -> Sheet:
     return sheet
 
 
-def _score(project, indicators, records, record) -> ProjectResult:
+def _score(project, indicators, records, record, version) -> ProjectResult:
     """What scoring.score_project_period returns, from the rows this page has already read
     (the same values in the same order, so the same score) instead of four more queries."""
     rows = []
@@ -83,6 +90,8 @@ def _score(project, indicators, records, record) -> ProjectResult:
                        else (None, None, None))))
     spent = record.spent if record is not None else None
     budget, adjusted = project.budget_amount, project.adjusted_amount
+    if not version.current:
+        budget, adjusted = version.budget_amount, version.adjusted_amount
     execution = ExecutionInput(budget=budget, adjusted_budget=adjusted, spent=spent)
     names = ({i.level1_id: i.level1.name for i in indicators},
              {i.level2_id: i.level2.name for i in indicators})
@@ -90,7 +99,7 @@ def _score(project, indicators, records, record) -> ProjectResult:
         project_id=project.id, unit_code=project.unit.code, unit_name=project.unit.name,
         project_name=project.name, budget=budget if adjusted is None else adjusted, spent=spent,
         score=score_project([indicator_input(row) for row in rows], execution, current_policy()),
-        rows=rows, level_names=names)
+        rows=rows, level_names=names, version=version)
 
 
 def attach_forms(sheet: Sheet, data=None, conflicts=()) -> None:

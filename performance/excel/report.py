@@ -22,6 +22,7 @@ from performance.domain import DeviationReason, Grade, Light, Likelihood, Operat
 from performance.models import Indicator, IndicatorRecord, ProjectRecord, format_decimal
 from performance.services.scoring import MISSING, NOT_ENTERED, score_period
 from performance.services.snapshot import lights_for_period
+from performance.services.versions import earlier_targets
 
 from .sheets import CENTER, INPUT_FILL, SheetWriter, new_workbook, number
 
@@ -70,7 +71,8 @@ def columns(monitoring: bool, template: bool) -> list[Col]:
         cols.append(Col("得分", 8))
     cols.append(Col("偏差原因说明" if monitoring else "未完成原因", 30, entry="text"))
     if not template:
-        cols += [Col("指标得分", 9, True), Col("项目总分", 9, True), Col("评价等级", 8, True)]
+        cols += [Col("指标得分", 9, True), Col("项目总分", 9, True), Col("评价等级", 8, True),
+                 Col("计分依据目标版本", 16, True)]
     if lights:
         cols += [Col("预计全年得分", 9, True), Col("项目监控灯", 8, True)]
     if template:
@@ -129,6 +131,9 @@ def _blocks(period, unit, *, scored: bool) -> list[Block]:
                       .select_related("level1", "level2").order_by("project_id", "position", "id")):
         blocks[indicator.project_id].indicators.append(
             (indicator, indicator_records.get(indicator.id)))
+    for project_id, earlier in earlier_targets(period, [p.id for p in projects]).items():
+        blocks[project_id].indicators = [(indicator, indicator_records.get(indicator.id))
+                                         for indicator in earlier.indicators()]
     if scored:
         for result in score_period(period, unit):
             blocks[result.project_id].result = result
@@ -168,7 +173,8 @@ def _write_block(sheet: SheetWriter, cols, block: Block, template: bool, validat
             "预算执行得分（10分）": MISSING if execution.missing else execution.score,
             "指标得分": NOT_ENTERED if empty else result.score.indicator_total,
             "项目总分": NOT_ENTERED if empty else result.score.total,
-            "评价等级": NOT_ENTERED if empty else result.score.grade.value})
+            "评价等级": NOT_ENTERED if empty else result.score.grade.value,
+            "计分依据目标版本": result.version.label})
     lights = block.lights
     if lights is not None:
         project_values.update({

@@ -15,11 +15,13 @@ from .targets import (
     IndicatorLevel2Manager,
     format_decimal,
 )
+from .versions import IndicatorTarget, RowChange, TargetVersion, VersionKind, VersionStep
 
 __all__ = [
     "GRADES", "VALUE", "AnnualGoal", "FindingDecision", "ImportJob", "ImportKind",
     "ImportStatus", "Indicator", "IndicatorLevel1", "IndicatorLevel2", "IndicatorLevel2Manager",
-    "IndicatorRecord", "Notice", "PeriodKind", "PeriodLockEvent", "PeriodStatus",
+    "IndicatorRecord", "IndicatorTarget", "RowChange", "TargetVersion", "VersionKind",
+    "VersionStep", "Notice", "PeriodKind", "PeriodLockEvent", "PeriodStatus",
     "PeriodUnitUnlock", "ProjectRecord", "ProjectReview",
     "ReminderAudience", "ReminderLog", "ReminderStatus", "ReportingPeriod", "TargetReviewResult",
     "WorkflowStatus", "format_decimal",

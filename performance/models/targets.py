@@ -72,8 +72,19 @@ class AnnualGoal(models.Model):
         return self.text[:40]
 
 
+class InForceIndicatorManager(models.Manager):
+    def get_queryset(self):
+        # An indicator removed by an approved adjustment keeps its records and history but no
+        # longer scores: only the version readers (performance.services.versions) and the
+        # admin see it, through Indicator.all_objects.
+        return super().get_queryset().filter(retired=False)
+
+
 class Indicator(models.Model):
-    """三级指标: one row of 表13."""
+    """三级指标: one row of 表13, as the approved version now in force sets it.
+
+    Its id is the indicator's identity across target versions (its records hang on it);
+    earlier versions' targets are kept as performance.models.IndicatorTarget rows."""
 
     project = models.ForeignKey(
         Project, verbose_name="项目", on_delete=models.CASCADE, related_name="indicators"
@@ -97,10 +108,18 @@ class Indicator(models.Model):
         blank=True,
         help_text="监控时与按时间进度折算的目标比较（如数量、成本支出）；留空则按二级指标和单位自动判断",
     )
+    retired = models.BooleanField(
+        "已调整删除", default=False,
+        help_text="经批准的目标调整删除了该指标：保留填报记录和历史，不再计分")
     updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    all_objects = models.Manager()
+    objects = InForceIndicatorManager()
 
     class Meta:
         verbose_name = verbose_name_plural = "绩效指标"
+        base_manager_name = "all_objects"
+        default_manager_name = "objects"
         ordering = ["project", "position", "id"]
         constraints = [
             models.CheckConstraint(

@@ -2,8 +2,9 @@
 
 `score_period` streams a whole period (all units or one) in a constant number of queries:
 one for the projects with their money spent, one for the indicators with their records (read
-in chunks, so memory stays flat), and two for the level names. `score_project_period` is the
-same path for one project.
+in chunks, so memory stays flat), two for the level names, and one for the target versions
+(three more only when a project is measured against an earlier version: see
+performance.services.versions). `score_project_period` is the same path for one project.
 
 Honest missing values: an indicator without a value scores 0 and is *missing* (shown as 未填,
 never as 0.00); a project with nothing entered at all (no indicator value, actual or expected,
@@ -29,6 +30,12 @@ from performance.scoring import (
     ProjectScore,
     ScoringPolicy,
     score_project,
+)
+from performance.services.versions import (
+    ORIGINAL,
+    VersionInForce,
+    earlier_targets,
+    versions_in_force,
 )
 
 CHUNK = 5000
@@ -67,6 +74,7 @@ class ProjectResult:
     score: ProjectScore
     rows: list[tuple] = field(repr=False)
     level_names: tuple[dict, dict] = field(repr=False)
+    version: VersionInForce = ORIGINAL  # the targets the score is measured against
 
     @property
     def missing_indicators(self) -> int:
@@ -108,6 +116,7 @@ class ProjectResult:
             "missing_indicators": self.missing_indicators,
             "nothing_entered": self.nothing_entered,
             "policy": self.score.policy_fingerprint,
+            "target_version": self.version.as_json(),
             "indicators": [
                 {
                     "level1": line.level1,
@@ -180,6 +189,8 @@ def _score(period, projects, policy) -> Iterator[ProjectResult]:
             "id", "unit__code", "unit__name", "name", "budget_amount", "adjusted_amount", "rec__spent"
         )
     )
+    in_force = versions_in_force(period, projects.values("id"))
+    earlier = earlier_targets(period, projects.values("id"), in_force)
     rows = indicator_rows(period, projects.values("id")).iterator(chunk_size=CHUNK)
     pending = next(rows, None)
     names = (level1, level2)
@@ -188,6 +199,10 @@ def _score(period, projects, policy) -> Iterator[ProjectResult]:
         while pending is not None and pending[0] == project_id:
             own.append(pending)
             pending = next(rows, None)
+        version = in_force.get(project_id, ORIGINAL)
+        if project_id in earlier:  # measured against an earlier version's targets
+            own = earlier[project_id].value_rows(INDICATOR_COLUMNS)
+            budget, adjusted = version.budget_amount, version.adjusted_amount
         execution = ExecutionInput(budget=budget, adjusted_budget=adjusted, spent=spent)
         yield ProjectResult(
             project_id=project_id,
@@ -199,6 +214,7 @@ def _score(period, projects, policy) -> Iterator[ProjectResult]:
             score=score_project([indicator_input(row) for row in own], execution, policy),
             rows=own,
             level_names=names,
+            version=version,
         )
 
 

@@ -41,6 +41,7 @@ from performance.models import (
 from performance.monitoring.lights import is_cumulative
 from performance.monitoring.project import IndicatorFacts, ProjectMonitor, monitor_project
 from performance.services.scoring import current_policy
+from performance.services.versions import earlier_targets
 
 CHUNK = 5000  # indicator rows fetched at a time
 BATCH = 500  # rows per INSERT / UPDATE statement
@@ -105,13 +106,22 @@ def _monitored(period, projects: QuerySet) -> Iterator[_Monitored]:
             .order_by("project_id", "position", "id").values_list(*_ROW)
             .iterator(chunk_size=CHUNK))
     pending = next(rows, None)
+    earlier = earlier_targets(period, projects.values("id"))
     for project_id, budget, adjusted, record_id, spent in heads:
         facts, keys = [], []
         entered = spent is not None
+        own = []
         while pending is not None and pending[0] == project_id:
+            own.append(pending)
+            pending = next(rows, None)
+        if project_id in earlier:  # measured against an earlier version's targets
+            own = earlier[project_id].value_rows(_ROW)
+            version = earlier[project_id].version
+            budget, adjusted = version.budget_amount, version.adjusted_amount
+        for row in own:
             (_, ind_id, l1, l2, name, operator, target, target_grade, unit, weight, direction,
              override, rec_id, actual, actual_grade, expected, expected_grade, deduction,
-             stored_light) = pending
+             stored_light) = row
             key = (l1, l2, unit, override)
             cumulative = cumulative_cache.get(key)
             if cumulative is None:
@@ -125,7 +135,6 @@ def _monitored(period, projects: QuerySet) -> Iterator[_Monitored]:
                 deduction=deduction or Decimal(0), unit=unit))
             keys.append((ind_id, rec_id, stored_light or "", weight))
             entered = entered or values_entered(actual, actual_grade, expected, expected_grade)
-            pending = next(rows, None)
         monitor = monitor_project(facts, budget=budget, adjusted_budget=adjusted, spent=spent,
                                   month=month, monitoring=monitoring, policy=policy)
         yield _Monitored(project_id, record_id, monitor, keys, entered)
