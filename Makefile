@@ -27,7 +27,7 @@ demo: install
 	$(PY) manage.py refresh_snapshots --period 2025-07
 	$(PY) manage.py refresh_snapshots --period 2025-final
 	$(PY) manage.py create_demo_users
-	$(PY) manage.py runserver 127.0.0.1:8000
+	DEPARTMENT_TIER=1 $(PY) manage.py runserver 127.0.0.1:8000
 
 ## make test: ruff, migrations check, the whole suite on SQLite and on PostgreSQL
 test: install-dev lint test-sqlite test-postgres

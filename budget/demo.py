@@ -26,10 +26,14 @@ STAFF = DemoAccount("tianbao", "jxt-staff-2025", "田填报", f"{DEMO_UNIT} 单�
 REVIEWER = DemoAccount(
     "shenhe", "jxt-review-2025", "沈审核", f"{DEMO_UNIT} 单位审核人", Role.UNIT_REVIEWER
 )
+DEPARTMENT = DemoAccount(
+    "zhuguan", "jxt-department-2025", "朱主管", f"{DEMO_UNIT} 所属主管部门审核人",
+    Role.DEPARTMENT_REVIEWER,
+)
 FINANCE = DemoAccount(
     "caizheng", "jxt-finance-2025", "蔡财政", "财政审核人（可查看全部单位）", Role.FINANCE_REVIEWER
 )
-ACCOUNTS = (ADMIN, STAFF, REVIEWER, FINANCE)
+ACCOUNTS = (ADMIN, STAFF, REVIEWER, DEPARTMENT, FINANCE)
 
 
 @transaction.atomic
@@ -44,7 +48,11 @@ def create_demo_users() -> list[DemoAccount]:
         user.is_staff = user.is_superuser = account.role is None
         user.set_password(account.password)
         user.save()
-        if account.role is not None:
+        if account.role == Role.DEPARTMENT_REVIEWER:
+            if unit.department_id is not None:
+                Membership.objects.get_or_create(user=user, department_id=unit.department_id,
+                                                 role=account.role)
+        elif account.role is not None:
             Membership.objects.get_or_create(
                 user=user,
                 unit=None if account.role == Role.FINANCE_REVIEWER else unit,

@@ -91,3 +91,24 @@ def test_an_outsider_cannot_propose():
         change_targets(team.project, team.outsider,
                        {team.indicators[0].id: {"target_value": Decimal(80)}})
     assert PeriodFactory()  # the team's period stays as it was
+
+
+def test_a_removed_indicator_takes_values_only_in_periods_measured_against_a_version_with_it():
+    from performance.services.values import RecordChange, ValueWrite, write_values
+    from performance.workflow import Channel
+
+    team = make_team(indicators=3)
+    july = MonitoringPeriodFactory()
+    gone, kept = team.indicators[0], team.indicators[1]
+    approve_all(change_targets(team.project, team.filler,
+                               {gone.id: None, kept.id: {"weight": Decimal("60")}}),
+                team.reviewer, team.finance)
+
+    def write(period):
+        return write_values(ValueWrite(period, team.filler, Channel.PAGE, indicators={
+            gone.id: RecordChange({"actual_value": Decimal(7)}, version=None)}))
+
+    write(july)
+    write(team.period)
+    assert IndicatorRecord.objects.get(indicator_id=gone.id, period=july).actual_value == 7
+    assert not IndicatorRecord.objects.filter(indicator_id=gone.id, period=team.period).exists()

@@ -3,7 +3,7 @@ from django.contrib.auth import authenticate
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 
-from budget.demo import ACCOUNTS, ADMIN, FINANCE, REVIEWER, STAFF, create_demo_users
+from budget.demo import ACCOUNTS, ADMIN, DEPARTMENT, FINANCE, REVIEWER, STAFF, create_demo_users
 from budget.models import Membership, Role
 
 
@@ -21,12 +21,15 @@ def test_demo_users_are_created_and_printed(seeded, capsys):
                                      role=Role.UNIT_REVIEWER).exists()
     assert Membership.objects.filter(user__username=FINANCE.username, unit=None,
                                      role=Role.FINANCE_REVIEWER).exists()
+    assert Membership.objects.filter(user__username=DEPARTMENT.username, unit=None,
+                                     department__units__code="342601",
+                                     role=Role.DEPARTMENT_REVIEWER).exists()
 
 
 def test_demo_users_can_be_created_twice(seeded):
     create_demo_users()
     create_demo_users()
-    assert Membership.objects.count() == 3
+    assert Membership.objects.count() == 4
 
 
 def test_demo_users_are_refused_in_production(seeded, settings):

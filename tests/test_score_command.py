@@ -75,7 +75,7 @@ def test_json_says_which_projects_have_nothing_entered_and_gives_them_no_grade(f
 def test_table_shows_a_project_with_nothing_entered_as_not_entered(filled):
     out = run("--period", "2025-final", "--unit", "342601")
     line = next(row for row in out.splitlines() if row.startswith("342601\t乡村振兴经费\t"))
-    assert line.split("\t")[5:] == ["未填", "未填报", "未填报", "未填报"]
+    assert line.split("\t")[5:] == ["未填", "未填报", "未填报", "未填报", "第1版（年初批复）"]
     assert "差" not in line and "0.00" not in line
 
 
@@ -86,6 +86,6 @@ def test_table_shows_missing_money_spent_as_missing_and_keeps_the_total(filled):
         code="2025-final"), actual_value=indicator.target_value)
     line = next(row for row in run("--period", "2025-final").splitlines()
                 if "\t乡村振兴经费\t" in row)
-    execution, indicators, total, grade = line.split("\t")[5:]
+    execution, indicators, total, grade, version = line.split("\t")[5:]
     assert execution == "未填" and grade == "差"  # something entered: the total as it is
     assert indicators == total == f"{indicator.weight:.2f}"

@@ -44,6 +44,7 @@ from .record_rows import (
 )
 from .snapshot import refresh_snapshots
 from .upsert import upsert
+from .versions import earlier_targets
 
 CHUNK = 2000  # ids per IN (…) list
 ADMIN_FIELDS = ("deduction", "deduction_note")  # the reviewer's 扣减: admin corrections only
@@ -142,7 +143,7 @@ def prepare(write: ValueWrite) -> Plan:
     period = period_for_write(write.period)
     empty = [iid for iid, change in write.indicators.items() if not change.values]
     indicators = _indicators([iid for iid, change in write.indicators.items() if change.values],
-                             write.only_project)
+                             write.only_project, period)
     projects = {i.project_id: i.project for i in indicators.values()}
     others = set(write.projects) - set(projects)
     if others:
@@ -256,16 +257,30 @@ class _Target:
     project: _Project
 
 
-def _indicators(ids: list[int], project_id: int | None) -> dict[int, _Target]:
+def _indicators(ids: list[int], project_id: int | None, period) -> dict[int, _Target]:
+    """The indicators of `ids` that take values in `period`: those in force now, and those an
+    approved adjustment removed while the version in force at the period's cut-off still has
+    them (docs/adjustments.md)."""
     found, projects = {}, {}
+    columns = ("id", "project_id", "name", "operator", "project__name", "project__unit_id")
     rows = Indicator.objects.all() if project_id is None else Indicator.objects.filter(
         project_id=project_id)
     for start in range(0, len(ids), CHUNK):
         for iid, pid, name, operator, project, unit_id in rows.filter(
-                id__in=ids[start:start + CHUNK]).values_list(
-                "id", "project_id", "name", "operator", "project__name", "project__unit_id"):
+                id__in=ids[start:start + CHUNK]).values_list(*columns):
             ref = projects.get(pid) or projects.setdefault(pid, _Project(pid, project, unit_id))
             found[iid] = _Target(iid, pid, name, operator, ref)
+    others = [iid for iid in ids if iid not in found]
+    retired_rows = Indicator.all_objects.filter(id__in=others[:CHUNK], retired=True)
+    if project_id is not None:
+        retired_rows = retired_rows.filter(project_id=project_id)
+    retired = list(retired_rows.values_list(*columns)) if others else []
+    if retired:
+        earlier = earlier_targets(period, {row[1] for row in retired})
+        for iid, pid, name, operator, project, unit_id in retired:
+            if pid in earlier and any(t.indicator_id == iid for t in earlier[pid].rows):
+                ref = projects.get(pid) or projects.setdefault(pid, _Project(pid, project, unit_id))
+                found[iid] = _Target(iid, pid, name, operator, ref)
     return found
 
 

@@ -46,7 +46,8 @@ class Command(BaseCommand):
         scores 0); a project with nothing entered shows 未填报 for its totals and grade."""
         write = self.stdout.write
         write(f"{period.code} {period.name}（评分规则 {policy.label}）")
-        header = ("单位", "项目", "预算数", "执行数", "执行率", "执行得分", "指标得分", "总分", "等级")
+        header = ("单位", "项目", "预算数", "执行数", "执行率", "执行得分", "指标得分", "总分", "等级",
+                  "目标版本")
         write("\t".join(header))
         count = 0
         for result in results:
@@ -64,6 +65,7 @@ class Command(BaseCommand):
                 NOT_ENTERED if empty else f"{score.indicator_total:.2f}",
                 NOT_ENTERED if empty else f"{score.total:.2f}",
                 NOT_ENTERED if empty else score.grade.value,
+                result.version.label,
             ]))
             if score.missing:
                 write(f"\t  未填报指标 {len(score.missing)} 个")
