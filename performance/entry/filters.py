@@ -5,6 +5,7 @@ import django_filters
 from django.db.models import Q
 
 from budget.models import ProjectCategory
+from performance.access import department_tier_enabled
 from performance.domain import Light, choices
 from performance.models import WorkflowStatus
 
@@ -12,6 +13,9 @@ from .widgets import Select, TextInput
 
 SELECT = {"class": "form-select form-select-sm"}
 NO_LIGHT = "none"
+# 单位已审核 as the 主管部门's queue calls it
+STATUS_CHOICES = [(value, "单位已审核（待主管部门审核）" if value == WorkflowStatus.UNIT_APPROVED
+                   else label) for value, label in WorkflowStatus.choices]
 
 
 class ProjectFilter(django_filters.FilterSet):
@@ -26,7 +30,7 @@ class ProjectFilter(django_filters.FilterSet):
         label="项目类别", choices=ProjectCategory.choices, empty_label="全部类别",
         widget=Select(attrs=SELECT))
     status = django_filters.ChoiceFilter(
-        label="填报状态", field_name="entry_status", choices=WorkflowStatus.choices,
+        label="填报状态", field_name="entry_status", choices=STATUS_CHOICES,
         empty_label="全部状态", widget=Select(attrs=SELECT))
     light = django_filters.ChoiceFilter(
         label="监控灯", method="filter_light", choices=[*choices(Light), (NO_LIGHT, "未评")],
@@ -47,6 +51,10 @@ class ProjectFilter(django_filters.FilterSet):
                 (str(pk), f"{code} {name}")
                 for pk, code, name in self._units.order_by("code").values_list("id", "code",
                                                                                 "name"))]
+            if not department_tier_enabled():  # no 主管部门 level: no such status to look for
+                form.fields["status"].choices = [
+                    choice for choice in form.fields["status"].choices
+                    if choice[0] != WorkflowStatus.UNIT_APPROVED]
         return self._form
 
     def count(self):

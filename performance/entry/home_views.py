@@ -11,12 +11,19 @@ from django.views.decorators.http import require_GET
 from django_tables2 import RequestConfig
 from django_tables2.export import TableExport
 
-from budget.models import Unit
-from performance.access import fill_units, sees_all_units, user_roles, visible_units
-from performance.models import ImportJob, ImportKind
+from budget.models import Role, Unit
+from performance.access import (
+    department_tier_enabled,
+    fill_units,
+    sees_all_units,
+    user_roles,
+    visible_units,
+)
+from performance.models import ImportJob, ImportKind, ProjectRecord, WorkflowStatus
 from performance.services.listing import project_rows, unit_summary, visible_projects
 from performance.services.page_cache import cached_html, listing_version
 from performance.services.periods import periods, pick_period
+from performance.workflow import AWAITING_DEPARTMENT_REVIEW
 
 from .filters import ProjectFilter
 from .forms import UploadForm
@@ -40,14 +47,19 @@ def home(request):
     candidates = list(periods())
     period = pick_period(request.GET.get("period"), candidates)
     finance = sees_all_units(user)
-    context = {"period": period, "periods": candidates, "finance": finance}
+    department = any(role == Role.DEPARTMENT_REVIEWER for _, role in user_roles(user))
+    context = {"period": period, "periods": candidates, "finance": finance,
+               "department": department}
     if period is None:
         return render(request, "entry/home.html", context)
     scope = "all" if finance else sorted({u for u, _ in user_roles(user) if u is not None})
     query = sorted((key, tuple(values)) for key, values in request.GET.lists())
     context["listing"] = cached_html(
-        "listing", [period.pk, scope, query, listing_version(period)],
+        "listing", [period.pk, scope, query, department_tier_enabled(), listing_version(period)],
         lambda extra: _render_listing(request, period, finance))
+    if department:
+        context["department_queue"] = department_queue(period, user)
+        context["department_status"] = WorkflowStatus.UNIT_APPROVED.value
     units = list(fill_units(user))
     context.update({
         "fill_units": units,
@@ -56,6 +68,14 @@ def home(request):
                            .select_related("period")[:5] if units else []),
     })
     return render(request, "entry/home.html", context)
+
+
+def department_queue(period, user) -> int:
+    """How many projects of the units of the department(s) `user` reviews wait for the
+    主管部门 in `period` (one query)."""
+    units = {unit_id for unit_id, role in user_roles(user) if role == Role.DEPARTMENT_REVIEWER}
+    return ProjectRecord.objects.filter(period=period, project__unit_id__in=units,
+                                        status__in=AWAITING_DEPARTMENT_REVIEW).count()
 
 
 def _render_listing(request, period, finance) -> str:

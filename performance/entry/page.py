@@ -10,7 +10,7 @@ from django.template.defaultfilters import join, linebreaksbr
 from django.utils.safestring import mark_safe
 
 from performance.domain import Operator
-from performance.models import Indicator, IndicatorRecord, ProjectRecord
+from performance.models import Indicator, IndicatorRecord, ProjectRecord, WorkflowStatus
 from performance.scoring import ExecutionInput, score_project
 from performance.services.scoring import ProjectResult, current_policy, indicator_input
 from performance.services.versions import ORIGINAL, earlier_targets, versions_in_force
@@ -53,6 +53,16 @@ class Sheet:
     @property
     def version(self) -> int | None:
         return self.record.version if self.record else None
+
+    @property
+    def returned_by_department(self) -> bool:
+        """The last step was 退回单位审核: the project is 已提交 again with a decision taken
+        after its submission (no other step moves it to 已提交 without submitting it), so its
+        return_reason is the department's."""
+        record = self.record
+        return bool(record and record.status == WorkflowStatus.SUBMITTED and record.return_reason
+                    and record.reviewed_at and record.submitted_at
+                    and record.reviewed_at > record.submitted_at)
 
 
 def load_sheet(project, period) -> Sheet:

@@ -1,5 +1,6 @@
-"""The project page (GET shows, POST saves a draft or saves and submits) and the reviewer's
-actions (approve, return). Every view starts from the access helper; the services decide."""
+"""The project page (GET shows, POST saves a draft or saves and submits) and the reviewers'
+actions (approve, return, reopen; the 主管部门's approve and return to the unit). Every view
+starts from the access helper; the services decide."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods, require_POST
 
-from performance.access import get_project_for_user, project_rights
+from performance.access import department_tier, get_project_for_user, project_rights
 from performance.models import format_decimal
 from performance.services.entry import EditConflict, EntryRefused, read_only_reason, save_entries
 from performance.services.history import project_history
@@ -24,12 +25,14 @@ from performance.services.workflow import (
     Incomplete,
     WorkflowRefused,
     approve,
+    department_approve,
+    department_return,
     reopen,
     send_back,
     submission_problems,
     submit,
 )
-from performance.workflow import Action, Channel, PeriodState, allowed
+from performance.workflow import Action, Channel, PeriodState, WorkflowStatus, allowed, waiting_for
 
 from .forms import ReturnForm, ReviewForm
 from .page import attach_forms, load_sheet, rows_html
@@ -57,11 +60,14 @@ def project_page(request, pk):
     period, candidates = _period(request, project)
     state = unit_state(period, project.unit_id)
     if request.method == "GET":
-        # the same content for everyone with the same rights, until the data change
+        # the same content for everyone with the same rights (a 主管部门审核人's included: its
+        # capacity is one of them) and the same tier, until the data change
+        tiered = department_tier(project.unit)
         content = cached_html(
-            "project", [project.pk, period.pk, sorted(rights.capacities()), state,
+            "project", [project.pk, period.pk, sorted(rights.capacities()), state, tiered,
                         periods_key(candidates), project_version(project, period)],
-            lambda extra: _content(project, period, candidates, rights, state, **extra),
+            lambda extra: _content(project, period, candidates, rights, state, tiered=tiered,
+                                   **extra),
             request)
         return _page(request, project, period, content)
     sheet = load_sheet(project, period)
@@ -81,7 +87,8 @@ def project_page(request, pk):
         bad = sum(1 for form in forms if form.errors)
         messages.error(request, f"有 {bad} 处填写有误（已标红），未保存，请修改后再保存。")
     content = _content(project, period, candidates, rights, state,
-                       csrf_token=get_token(request), sheet=sheet)
+                       tiered=department_tier(project.unit), csrf_token=get_token(request),
+                       sheet=sheet)
     return _page(request, project, period, mark_safe(content))
 
 
@@ -90,10 +97,11 @@ def _page(request, project, period, content):
                   {"project": project, "period": period, "content": content})
 
 
-def _content(project, period, candidates, rights, state, csrf_token, sheet=None) -> str:
+def _content(project, period, candidates, rights, state, csrf_token, tiered=False,
+             sheet=None) -> str:
     """The page's content for someone with `rights`, the period in `state` for the project's
-    unit; `sheet` (with its forms) when a POST has read it, else read here. Uses no user and
-    no request: see page_cache."""
+    unit, `tiered` when the unit passes its 主管部门; `sheet` (with its forms) when a POST has
+    read it, else read here. Uses no user and no request: see page_cache."""
     if sheet is None:
         sheet = load_sheet(project, period)
         if not read_only_reason(period, rights, sheet.record, state):
@@ -116,6 +124,9 @@ def _content(project, period, candidates, rights, state, csrf_token, sheet=None)
         "can_approve": allowed(Action.APPROVE, status, capacities, state),
         "can_return": allowed(Action.RETURN, status, capacities, state),
         "can_reopen": allowed(Action.REOPEN, status, capacities, state),
+        "can_department_approve": allowed(Action.DEPARTMENT_APPROVE, status, capacities, state),
+        "can_department_return": allowed(Action.DEPARTMENT_RETURN, status, capacities, state),
+        "tiered": tiered, "waiting_for": waiting_for(status),
         "return_form": ReturnForm(initial={"version": sheet.version, "period": period.code}),
         "review_form": ReviewForm(initial={"version": sheet.version, "period": period.code}),
         "csrf_token": csrf_token,
@@ -188,27 +199,34 @@ def _text(value) -> str:
     return format_decimal(value) if hasattr(value, "quantize") else str(value)
 
 
+# what each reviewer's action needs (a reason or not) and what it says when done
+_DONE = {send_back: "已退回填报人修改。", reopen: "已重新打开，退回填报人修改。",
+         department_return: "已退回单位审核人重新审核。", department_approve: "主管部门已审核通过。"}
+_WITH_REASON = (send_back, reopen, department_return)
+
+
 def _review_action(request, pk, act):
     project = get_project_for_user(request.user, pk)
     period, _ = _period(request, project)
-    form = (ReturnForm if act in (send_back, reopen) else ReviewForm)(request.POST)
+    form = (ReturnForm if act in _WITH_REASON else ReviewForm)(request.POST)
     if not form.is_valid():
         for errors in form.errors.values():
             messages.error(request, "；".join(errors))
         return redirect(_page_url(project, period))
     version = form.cleaned_data["version"]
     try:
-        if act is send_back:
+        if act in _WITH_REASON:
             act(project, period, request.user, form.cleaned_data["reason"], version=version)
-            messages.success(request, "已退回填报人修改。")
-        elif act is reopen:
-            act(project, period, request.user, form.cleaned_data["reason"], version=version)
-            messages.success(request, "已重新打开，退回填报人修改。")
         else:
-            act(project, period, request.user, version=version)
-            messages.success(request, "已审核通过。")
+            record = act(project, period, request.user, version=version)
     except WorkflowRefused as exc:
         messages.error(request, str(exc))
+    else:
+        if act is approve:
+            messages.success(request, "已审核通过，报主管部门审核。"
+                             if record.status == WorkflowStatus.UNIT_APPROVED else "已审核通过。")
+        else:
+            messages.success(request, _DONE[act])
     return redirect(_page_url(project, period))
 
 
@@ -228,3 +246,15 @@ def return_view(request, pk):
 @require_POST
 def reopen_view(request, pk):
     return _review_action(request, pk, reopen)
+
+
+@login_required
+@require_POST
+def department_approve_view(request, pk):
+    return _review_action(request, pk, department_approve)
+
+
+@login_required
+@require_POST
+def department_return_view(request, pk):
+    return _review_action(request, pk, department_return)

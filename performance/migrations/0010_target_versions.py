@@ -114,7 +114,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='targetversion',
-            constraint=models.UniqueConstraint(condition=models.Q(('status__in', ['at_unit', 'at_finance', 'returned', 'draft', 'at_department'])), fields=('project',), name='one_open_target_proposal_per_project', violation_error_message='该项目已有一份未办结的调整申请。'),
+            constraint=models.UniqueConstraint(condition=models.Q(('status__in', ['at_department', 'at_finance', 'at_unit', 'draft', 'returned'])), fields=('project',), name='one_open_target_proposal_per_project', violation_error_message='该项目已有一份未办结的调整申请。'),
         ),
         migrations.AddConstraint(
             model_name='targetversion',

@@ -97,7 +97,7 @@ class ProjectRecord(models.Model):
     spent = models.DecimalField("预算执行数（万元）", null=True, blank=True, **MONEY)
     spent_reason = models.TextField("执行率偏低原因", blank=True)
     status = models.CharField(
-        "状态", max_length=10, choices=WorkflowStatus.choices, default=WorkflowStatus.DRAFT
+        "状态", max_length=20, choices=WorkflowStatus.choices, default=WorkflowStatus.DRAFT
     )
     status_changed_at = models.DateTimeField("状态变更时间", null=True, blank=True)
     submitted_at = models.DateTimeField("提交时间", null=True, blank=True)

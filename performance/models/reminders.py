@@ -10,6 +10,7 @@ from .periods import ReportingPeriod
 class ReminderAudience(models.TextChoices):
     FILLER = "filler", "填报人（未提交）"
     REVIEWER = "reviewer", "审核人（待审核）"
+    DEPARTMENT = "department", "主管部门审核人（待审核）"
     FINANCE = "finance", "财政（逾期汇总）"
 
 

@@ -55,7 +55,7 @@ class TargetVersion(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["project", "number"], name="target_version_number_unique",
                                     violation_error_message="该项目已有此版本号。"),
-            models.UniqueConstraint(fields=["project"], condition=Q(status__in=list(OPEN)),
+            models.UniqueConstraint(fields=["project"], condition=Q(status__in=sorted(OPEN)),
                                     name="one_open_target_proposal_per_project",
                                     violation_error_message="该项目已有一份未办结的调整申请。"),
             models.CheckConstraint(condition=~Q(status=VersionStatus.APPROVED)

@@ -74,6 +74,10 @@ def reviewer_subject(period, count: int, days: int) -> str:
     return f"【绩效通】{period.name}：{count} 个项目已提交超过 {days} 天，待您审核"
 
 
+def department_subject(period, count: int, days: int) -> str:
+    return f"【绩效通】{period.name}：{count} 个项目单位已审核超过 {days} 天，待主管部门审核"
+
+
 def finance_subject(period, units: int, offset: int) -> str:
     return (f"【绩效通】{period.name}逾期汇总：{units} 个单位未完成提交"
             f"（截止 {period.deadline:%Y-%m-%d}，{deadline_phrase(offset)}）")
@@ -96,6 +100,14 @@ def reviewer_section(unit: tuple, records: list) -> str:
     lines = [f"{unit_label(*unit)}：{len(records)} 个项目待审核"]
     for project_id, name, submitted_at in records:
         lines.append(f"  · {name}（{submitted_at:%Y-%m-%d} 提交）{project_link(project_id)}")
+    return "\n".join(lines)
+
+
+def department_section(unit: tuple, records: list) -> str:
+    """unit = (code, name); records = [(project id, name, when the unit approved it)]."""
+    lines = [f"{unit_label(*unit)}：{len(records)} 个项目待主管部门审核"]
+    for project_id, name, since in records:
+        lines.append(f"  · {name}（{since:%Y-%m-%d} 单位审核通过）{project_link(project_id)}")
     return "\n".join(lines)
 
 

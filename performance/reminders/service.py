@@ -4,6 +4,8 @@
 per period (no per-unit loop), finds
   * fillers of units with projects not yet submitted (the latest filler step reached),
   * unit reviewers of projects submitted and not reviewed for `review_after_days` (daily),
+  * 主管部门审核人 of projects their units approved and the department has not decided for
+    `review_after_days` (daily; only where the tier put projects at 单位已审核),
   * finance staff: a daily summary of overdue units, once the deadline has passed.
 Each (period, unit or "*", recipient, step) is claimed by inserting its ReminderLog row (bulk;
 the unique constraint makes a concurrent scan lose, IntegrityError = someone else has it).
@@ -18,7 +20,18 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -36,7 +49,15 @@ from performance.models import (
 )
 
 from . import messages as text
-from .steps import config, filler_step, finance_step, quiet, retry_due, review_step
+from .steps import (
+    config,
+    department_step,
+    filler_step,
+    finance_step,
+    quiet,
+    retry_due,
+    review_step,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -110,14 +131,18 @@ def _owed(period, today, now, cfg) -> list[ReminderLog]:
     offset = (period.deadline - today).days
     summary = cfg["finance_summary"] and offset < 0
     incomplete = _incomplete(period) if step or summary else Project.objects.none()
-    pending = _pending(period, now - datetime.timedelta(days=cfg["review_after_days"]))
-    roles = Q(role=Role.UNIT_REVIEWER, unit_id__in=pending.values("project__unit_id"))
+    waiting = _waiting(period, now - datetime.timedelta(days=cfg["review_after_days"]))
+    at_unit = waiting.filter(status__in=workflow.AWAITING_UNIT_REVIEW)
+    at_department = waiting.filter(status__in=workflow.AWAITING_DEPARTMENT_REVIEW)
+    roles = (Q(role=Role.UNIT_REVIEWER, unit_id__in=at_unit.values("project__unit_id"))
+             | Q(role=Role.DEPARTMENT_REVIEWER,
+                 department_id__in=at_department.values("project__unit__department_id")))
     if step:
         roles |= Q(role=Role.FILLER, unit_id__in=incomplete.values("unit_id"))
     if summary:
         roles |= Q(role=Role.FINANCE_REVIEWER)
     members = list(Membership.objects.filter(roles, user__is_active=True)
-                   .values_list("user_id", "unit_id", "role").distinct())
+                   .values_list("user_id", "unit_id", "role", "department_id").distinct())
 
     units, projects = {}, defaultdict(list)
     if step or summary:
@@ -126,20 +151,28 @@ def _owed(period, today, now, cfg) -> list[ReminderLog]:
         ):
             units[unit_id] = (code, unit_name)
             projects[unit_id].append((pid, name, status, missing))
-    reviews = defaultdict(list)
-    for pid, name, unit_id, code, unit_name, submitted_at in pending.values_list(
+    reviews, decisions, department_units = defaultdict(list), defaultdict(list), defaultdict(list)
+    for pid, name, unit_id, code, unit_name, department_id, status, since in waiting.values_list(
         "project_id", "project__name", "project__unit_id", "project__unit__code",
-        "project__unit__name", "submitted_at",
+        "project__unit__name", "project__unit__department_id", "status", "since",
     ):
         units[unit_id] = (code, unit_name)
-        reviews[unit_id].append((pid, name, timezone.localtime(submitted_at)))
+        if status in workflow.AWAITING_UNIT_REVIEW:
+            reviews[unit_id].append((pid, name, timezone.localtime(since)))
+            continue
+        if unit_id not in decisions:
+            department_units[department_id].append(unit_id)
+        decisions[unit_id].append((pid, name, timezone.localtime(since)))
 
-    fillers, reviewers, finance = defaultdict(list), defaultdict(list), []
-    for user_id, unit_id, role in members:
+    fillers, reviewers, departments, finance = (defaultdict(list), defaultdict(list),
+                                                defaultdict(list), [])
+    for user_id, unit_id, role, department_id in members:
         if role == Role.FILLER and step and unit_id in projects:
             fillers[user_id].append(unit_id)
         elif role == Role.UNIT_REVIEWER and unit_id in reviews:
             reviewers[user_id].append(unit_id)
+        elif role == Role.DEPARTMENT_REVIEWER and department_id in department_units:
+            departments[user_id] += department_units[department_id]
         elif role == Role.FINANCE_REVIEWER and summary and projects:
             finance.append(user_id)
 
@@ -159,6 +192,13 @@ def _owed(period, today, now, cfg) -> list[ReminderLog]:
             body = text.reviewer_section(units[unit_id], reviews[unit_id])
             rows.append(_row(period, unit_id, units[unit_id][0], user_id,
                              ReminderAudience.REVIEWER, review_step(today), subject, body))
+    for user_id, unit_ids in departments.items():
+        count = sum(len(decisions[unit_id]) for unit_id in unit_ids)
+        subject = text.department_subject(period, count, cfg["review_after_days"])
+        for unit_id in unit_ids:
+            body = text.department_section(units[unit_id], decisions[unit_id])
+            rows.append(_row(period, unit_id, units[unit_id][0], user_id,
+                             ReminderAudience.DEPARTMENT, department_step(today), subject, body))
     if finance:
         overdue = sorted(
             ((units[u], len(ps), sum(p[3] for p in ps)) for u, ps in projects.items()),
@@ -189,11 +229,16 @@ def _incomplete(period):
     )
 
 
-def _pending(period, cutoff):
-    """The period's records submitted at or before `cutoff` and not reviewed since."""
-    return (ProjectRecord.objects.filter(period=period, status__in=workflow.AWAITING_REVIEW,
-                                         submitted_at__lte=cutoff)
-            .order_by("project__unit__code", "submitted_at", "project_id"))
+def _waiting(period, cutoff):
+    """The period's records waiting for a review since `cutoff` or earlier, with that time
+    (`since`): submitted (the unit reviewer's turn) since their submission, 单位已审核 (the
+    主管部门's) since the status last changed — the unit's decision for rows written without
+    that stamp."""
+    since = Case(When(status__in=workflow.AWAITING_UNIT_REVIEW, then=F("submitted_at")),
+                 default=Coalesce("status_changed_at", "reviewed_at"))
+    return (ProjectRecord.objects.filter(period=period, status__in=workflow.AWAITING_REVIEW)
+            .annotate(since=since).filter(since__lte=cutoff)
+            .order_by("project__unit__code", "since", "project_id"))
 
 
 def _row(period, unit_id, scope, user_id, audience, step, subject, body) -> ReminderLog:

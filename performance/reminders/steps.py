@@ -2,8 +2,9 @@
 
 Filler steps are keyed by their offset from the deadline: before-7, before-3, before-1, due,
 overdue-2, overdue-4, … A scan sends the latest step reached (so a day the beat missed is
-caught up by the next scan, but never as a backlog of older steps). Reviewer and finance
-steps are daily, keyed by the date: review-2025-08-20, finance-2025-08-20.
+caught up by the next scan, but never as a backlog of older steps). Reviewer, 主管部门 and
+finance steps are daily, keyed by the date: review-2025-08-20, department-2025-08-20,
+finance-2025-08-20.
 """
 
 import datetime
@@ -16,7 +17,7 @@ DEFAULTS = {
     "on_due_day": True,  # a reminder on the deadline day itself
     "overdue_every_days": 2,  # after the deadline: every N days while overdue …
     "overdue_max": 5,  # … at most this many overdue reminders
-    "review_after_days": 3,  # reviewers: submitted and not reviewed for this many days
+    "review_after_days": 3,  # reviewers: waiting for their decision for this many days
     "finance_summary": True,  # finance staff: a daily summary of overdue units
     "retry_max_attempts": 5,  # a failed send is retried by later scans up to this many tries
     "retry_backoff_minutes": 60,  # waits 1, 2, 4, 8 … × this after each failed try
@@ -56,6 +57,12 @@ def filler_step(deadline: datetime.date, today: datetime.date, cfg: dict | None 
 
 def review_step(today: datetime.date) -> str:
     return f"review-{today.isoformat()}"
+
+
+def department_step(today: datetime.date) -> str:
+    """A 主管部门审核人's daily step, apart from review-…: a person may review a unit and also
+    its department, and each reminder is claimed once per (unit, recipient, step)."""
+    return f"department-{today.isoformat()}"
 
 
 def finance_step(today: datetime.date) -> str:

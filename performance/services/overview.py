@@ -39,6 +39,7 @@ from performance.domain import Grade, Light
 from performance.models import Indicator, IndicatorLevel1, ReportingPeriod, WorkflowStatus
 from performance.monitoring.lights import execution_light, time_progress
 from performance.services.scoring import NOT_ENTERED, current_policy
+from performance.workflow import AWAITING_REVIEW
 
 PAGE_SIZE = 50  # units per page of the overview's tables
 WATCH_LIMIT = 30  # projects in the "red first" list
@@ -64,7 +65,7 @@ def today() -> datetime.date:
 class Progress:
     period: ReportingPeriod
     total: int
-    submitted: int  # waiting for the unit reviewer
+    submitted: int  # handed in, waiting for a review (the unit's or the 主管部门's)
     approved: int
     overdue: int  # not submitted after the deadline
 
@@ -97,7 +98,8 @@ def submission_progress(periods: list[ReportingPeriod], scope: Unit | None = Non
     result = []
     for period in periods:
         got = counts.get(period.id, {})
-        item = Progress(period, totals.get(period.year, 0), got.get(WorkflowStatus.SUBMITTED, 0),
+        item = Progress(period, totals.get(period.year, 0),
+                        sum(got.get(status, 0) for status in AWAITING_REVIEW),
                         got.get(WorkflowStatus.APPROVED, 0), 0)
         if item.deadline_passed:
             item.overdue = item.pending
@@ -229,7 +231,7 @@ def unit_rows(period, *, offset: int = 0, limit: int = UNIT_LIMIT) -> tuple[list
                     spent=Coalesce(Sum("rec__spent"), Value(Decimal(0))),
                     red=Count("id", filter=Q(rec__light=Light.RED)),
                     yellow=Count("id", filter=Q(rec__light=Light.YELLOW)),
-                    submitted=Count("id", filter=Q(rec__status=WorkflowStatus.SUBMITTED)),
+                    submitted=Count("id", filter=Q(rec__status__in=AWAITING_REVIEW)),
                     approved=Count("id", filter=Q(rec__status=WorkflowStatus.APPROVED)),
                     not_entered=Count("id", filter=~ENTERED),
                     score=Avg("rec__score_total", filter=ENTERED),

@@ -1,5 +1,6 @@
-"""The workflow steps of a project's values in a period — submit, approve, return, reopen —
-carried out as performance.workflow allows them (docs/workflow.md).
+"""The workflow steps of a project's values in a period — submit, approve, return, reopen,
+and where the unit passes its 主管部门 the department's approve and return — carried out as
+performance.workflow allows them (docs/workflow.md).
 
 Each step reads the period under a share lock, locks the project's record (the lock every
 writer of the project's values takes first), asks performance.workflow, checks the version
@@ -16,7 +17,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from performance.access import project_rights
+from performance.access import department_tier, project_rights
 from performance.domain import Likelihood, Operator
 from performance.models import IndicatorRecord, ProjectRecord
 from performance.scoring.explain import MISSING
@@ -27,6 +28,7 @@ from performance.workflow import (
     Channel,
     PeriodState,
     record_refusal,
+    target_status,
 )
 
 from .period_lock import lock_text, period_for_write, unit_state
@@ -133,7 +135,8 @@ def submit(project, period, user, *, version: int | None = None,
 
 def approve(project, period, user, *, version: int | None = None,
             channel: str = Channel.PAGE) -> ProjectRecord:
-    """已提交 → 已审核, by a reviewer of the unit or finance."""
+    """已提交 → 已审核, by a reviewer of the unit or finance; → 单位已审核 instead where the
+    unit passes its 主管部门 (performance.access.department_tier), which decides next."""
     return _step(Action.APPROVE, project, period, user, version, channel)
 
 
@@ -142,6 +145,21 @@ def send_back(project, period, user, reason: str, *, version: int | None = None,
     """已提交 → 已退回 with a reason, by a reviewer of the unit or finance; the filler can change
     and submit again."""
     return _step(Action.RETURN, project, period, user, version, channel, reason=reason)
+
+
+def department_approve(project, period, user, *, version: int | None = None,
+                       channel: str = Channel.PAGE) -> ProjectRecord:
+    """单位已审核 → 已审核, by a 主管部门审核人 of the unit's department or finance."""
+    return _step(Action.DEPARTMENT_APPROVE, project, period, user, version, channel)
+
+
+def department_return(project, period, user, reason: str, *, version: int | None = None,
+                      channel: str = Channel.PAGE) -> ProjectRecord:
+    """单位已审核 → 已提交 with a reason, by a 主管部门审核人 or finance: back to the unit
+    reviewer, who approves again or returns it to the filler. The reason is the record's
+    return_reason until the next return; every one stays in the history."""
+    return _step(Action.DEPARTMENT_RETURN, project, period, user, version, channel,
+                 reason=reason)
 
 
 def reopen(project, period, user, reason: str, *, version: int | None = None,
@@ -180,10 +198,12 @@ def _step(action: Action, project, period, user, version, channel, *, reason: st
                 raise Incomplete(problems)
             fields = {"submitted_at": now, "submitted_by": user}
         else:
+            # reviewed_*: the last decision of any level (each one is also a history row)
             fields = {"reviewed_at": now, "reviewed_by": user}
-            if action in (Action.RETURN, Action.REOPEN):
+            if RECORD_TRANSITIONS[action].needs_reason:
                 fields["return_reason"] = reason
-        _move(record, user, RECORD_TRANSITIONS[action].target, now, action.label, channel,
+        tiered = action == Action.APPROVE and department_tier(project.unit)
+        _move(record, user, target_status(action, tiered), now, action.label, channel,
               **fields)
         refresh_snapshots(period, [project.id])
     return record

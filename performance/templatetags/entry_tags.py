@@ -22,7 +22,8 @@ DASH = "—"
 LIGHT_CLASSES = {"blue": "text-bg-primary", "green": "text-bg-success",
                  "yellow": "text-bg-warning", "red": "text-bg-danger"}
 STATUS_CLASSES = {"draft": "text-bg-secondary", "submitted": "text-bg-info",
-                  "approved": "text-bg-success", "returned": "text-bg-danger"}
+                  "unit_approved": "text-bg-primary", "approved": "text-bg-success",
+                  "returned": "text-bg-danger"}
 GRADE_CLASSES = {"优": "grade-a", "良": "grade-b", "中": "grade-c", "差": "grade-d"}
 
 
@@ -90,8 +91,12 @@ def _light(value, empty: str) -> str:
 
 
 def _status(value) -> str:
+    status = WorkflowStatus(value)
+    if status == WorkflowStatus.UNIT_APPROVED:  # say what it waits for, also in the lists
+        return format_html('<span class="badge {}" title="待主管部门审核">{}</span>',
+                           STATUS_CLASSES[value], status.label)
     return format_html('<span class="badge {}">{}</span>', STATUS_CLASSES.get(value, ""),
-                       WorkflowStatus(value).label)
+                       status.label)
 
 
 NOT_ENTERED_HTML = format_html('<span class="not-entered text-secondary">{}</span>', NOT_ENTERED)
