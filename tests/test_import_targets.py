@@ -78,17 +78,20 @@ def test_the_workbook_equals_the_seed_loaded_from_the_tsv(seeded):
     assert snapshot() == before
 
 
-def test_a_changed_target_updates_its_indicator_in_place_and_keeps_entered_values(seeded):
+def test_a_changed_target_updates_its_indicator_in_place_and_keeps_its_records(seeded):
+    # A record with nothing entered yet (only an explanation): the targets are not in use, so
+    # the import writes them; entered values would make it a proposal
+    # (tests/test_import_targets_proposals.py).
     indicator = Indicator.objects.get(name="购置多功能打印机数量")
-    record = IndicatorRecordFactory(indicator=indicator, actual_value=Decimal("2"))
+    record = IndicatorRecordFactory(indicator=indicator, explanation="待采购")
     workbook = load(TABLE13_XLSX.read_bytes())
     workbook.active["I5"] = 3
     outcome = import_targets(save(workbook), 2025, filename="改.xlsx")
-    assert outcome.result.indicators_updated == 1
+    assert outcome.result.indicators_updated == 1 and not outcome.result.notices
     indicator.refresh_from_db()
     assert indicator.target_value == 3
     record.refresh_from_db()
-    assert record.indicator_id == indicator.id and record.actual_value == 2
+    assert record.indicator_id == indicator.id and record.explanation == "待采购"
 
 
 def test_missing_indicators_are_reported_and_removed_only_with_replace(seeded):

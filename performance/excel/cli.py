@@ -40,6 +40,8 @@ def report_targets(command, outcome, *, dry_run: bool) -> None:
     listing(command, "文件中没有、数据库中" + ("已删除" if result.indicators_removed else "保留")
             + "的指标", result.missing)
     listing(command, "文件中没有、数据库中保留的项目", outcome.missing_projects)
+    listing(command, "已有填报数据、已批复调整或年中追加的项目（未直接改写）",
+            [str(notice) for notice in result.notices])
     listing(command, "目标审核发现", [finding_text(f) for f in outcome.findings])
     if dry_run:
         command.stdout.write(command.style.WARNING("试运行：未写入任何数据。"))

@@ -1,16 +1,25 @@
 """表13 in its published layout: 表号 and title rows, 金额单位, the header, and the project
 columns (单位名称, 项目名称, 预算数, 年度目标) merged over each project's rows, as units publish it
-and as `import_targets` reads it back."""
+and as `import_targets` reads it back.
+
+Targets change during the year (docs/adjustments.md): 表13 is written either 调整后 (the
+version in force now: the Indicator rows, with the 调整后预算数 where there is one) or 年初 (as
+approved at the start of the year: version 1 of the projects that have versions, the Indicator
+rows of the others; projects added mid-year were not in it)."""
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterable
 from itertools import groupby
 
+from django.db.models import Exists, OuterRef
+from django.db.models.functions import Coalesce
 from openpyxl import Workbook
 
+from performance.chain import VersionStatus
 from performance.domain import Operator, TargetRow
-from performance.models import Indicator
+from performance.models import Indicator, IndicatorTarget, TargetVersion, VersionKind
 
 from .layouts import TABLE13_HEADERS
 from .sheets import CENTER, FONT, INPUT_FILL, WRAP, SheetWriter, new_workbook, number
@@ -18,22 +27,19 @@ from .sheets import CENTER, FONT, INPUT_FILL, WRAP, SheetWriter, new_workbook, n
 WIDTHS = [24, 28, 10, 40, 11, 14, 30, 8, 10, 10, 8, 11]
 PROJECT_COLUMNS = 4  # 单位名称, 项目名称, 预算数, 年度目标
 CHUNK = 5000
+ADJUSTED, INITIAL = "adjusted", "initial"
+WHICH = {ADJUSTED: "调整后", INITIAL: "年初"}
+_TARGET_COLUMNS = ("level1__name", "level2__name", "name", "operator", "target_value",
+                   "target_grade", "unit", "weight", "direction")
 
 
-def targets_workbook(year: int, unit_code: str | None = None) -> Workbook:
-    """Every indicator of `year` (of one unit, if given), one sheet 表13."""
-    indicators = (
-        Indicator.objects.filter(project__year=year)
-        .order_by("project__unit__code", "project_id", "position", "id")
-        .values_list("project_id", "project__unit__code", "project__unit__name", "project__name",
-                     "project__budget_amount", "project__goal__text", "level1__name",
-                     "level2__name", "name", "operator", "target_value", "target_grade", "unit",
-                     "weight", "direction")
-    )
-    if unit_code:
-        indicators = indicators.filter(project__unit__code=unit_code)
+def targets_workbook(year: int, unit_code: str | None = None, which: str = ADJUSTED) -> Workbook:
+    """Every indicator of `year` (of one unit, if given), one sheet 表13: the targets in force
+    now (`which` "adjusted") or as approved at the start of the year ("initial")."""
+    if which not in WHICH:
+        raise ValueError(f"which: {which!r} (adjusted or initial)")
+    rows = _initial_rows(year, unit_code) if which == INITIAL else _adjusted_rows(year, unit_code)
     workbook, sheet = _table13_sheet(year)
-    rows = indicators.iterator(chunk_size=CHUNK)
     for _, project_rows in groupby(rows, key=lambda r: r[0]):
         first_row = None
         for index, row in enumerate(project_rows):
@@ -48,6 +54,45 @@ def targets_workbook(year: int, unit_code: str | None = None) -> Workbook:
         for column in range(1, PROJECT_COLUMNS + 1):
             sheet.merge(first_row, current, column)
     return workbook
+
+
+def _adjusted_rows(year, unit_code):
+    """The Indicator rows (the version in force), 预算数 the 调整后预算数 where there is one."""
+    indicators = (
+        Indicator.objects.filter(project__year=year)
+        .order_by("project__unit__code", "project_id", "position", "id")
+        .values_list("project_id", "project__unit__code", "project__unit__name", "project__name",
+                     Coalesce("project__adjusted_amount", "project__budget_amount"),
+                     "project__goal__text", *_TARGET_COLUMNS)
+    )
+    if unit_code:
+        indicators = indicators.filter(project__unit__code=unit_code)
+    return indicators.iterator(chunk_size=CHUNK)
+
+
+def _initial_rows(year, unit_code):
+    """Version 1 (年初批复) of the projects that have versions, merged in order with the
+    Indicator rows of the projects that never had one (still their 年初 targets)."""
+    first = TargetVersion.objects.filter(project=OuterRef("project_id"), number=1)
+    never = (Indicator.objects.filter(project__year=year).filter(~Exists(first))
+             .order_by("project__unit__code", "project_id", "position", "id")
+             .values_list("project_id", "project__unit__code", "project__unit__name",
+                          "project__name", "project__budget_amount", "project__goal__text",
+                          *_TARGET_COLUMNS))
+    versioned = (IndicatorTarget.objects
+                 .filter(version__project__year=year, version__number=1,
+                         version__kind=VersionKind.INITIAL,
+                         version__status=VersionStatus.APPROVED)
+                 .order_by("version__project__unit__code", "version__project_id", "position", "id")
+                 .values_list("version__project_id", "version__project__unit__code",
+                              "version__project__unit__name", "version__project__name",
+                              "version__budget_amount", "version__goal", *_TARGET_COLUMNS))
+    if unit_code:
+        never = never.filter(project__unit__code=unit_code)
+        versioned = versioned.filter(version__project__unit__code=unit_code)
+    # each project is in one stream only, so merging on (unit, project) keeps its rows in order
+    return heapq.merge(never.iterator(chunk_size=CHUNK), versioned.iterator(chunk_size=CHUNK),
+                       key=lambda r: (r[1], r[0]))
 
 
 def target_rows_workbook(rows: Iterable[TargetRow], year: int, *,

@@ -87,8 +87,10 @@ def _run(job: ImportJob, handle) -> tuple[str, list[str]]:
     name = job.original_name or job.file.name
     if job.kind == ImportKind.TARGETS:
         outcome = import_targets(handle, job.year, dry_run=job.dry_run, replace=job.replace,
-                                 filename=name, limits=limits)
-        notes = [f"文件中缺少的指标：{m}" for m in outcome.result.missing]
+                                 filename=name, limits=limits, user=job.created_by,
+                                 channel=job.channel or Channel.ADMIN)
+        notes = [f"调整申请：{notice}" for notice in outcome.result.notices]
+        notes += [f"文件中缺少的指标：{m}" for m in outcome.result.missing]
         notes += [f"文件中缺少的项目：{m}" for m in outcome.missing_projects]
         notes += [finding_text(f) for f in outcome.findings]
         return outcome.summary(), notes

@@ -1,5 +1,6 @@
 """Import 表13 targets from a spreadsheet: read, normalize every cell, review, then write
-through services.targets.apply_targets (the one writer of 表13 rows), all or nothing."""
+through services.targets.apply_targets (the one writer of 表13 rows), all or nothing. Projects
+whose targets are in use get an adjustment proposal instead (docs/adjustments.md)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from performance.normalize import (
     parse_target,
 )
 from performance.services.targets import Problem, TargetsError, TargetsResult, apply_targets
+from performance.workflow import Channel
 
 from .errors import ExcelImportError
 from .layouts import TARGETS
@@ -61,9 +63,11 @@ def read_targets(source, *, filename: str | None = None, sheet: str | None = Non
 
 def import_targets(source, year: int, *, dry_run: bool = False, replace: bool = False,
                    filename: str | None = None, sheet: str | None = None,
-                   limits: Limits | None = None) -> TargetsImport:
+                   limits: Limits | None = None, user=None,
+                   channel: str = Channel.COMMAND) -> TargetsImport:
     """Validate the whole file, then write it in one transaction; raise ExcelImportError
-    (every problem, nothing written) or BadFile (one message)."""
+    (every problem, nothing written) or BadFile (one message). `user` and `channel` make the
+    adjustment proposals of projects in use (no user: the administrator, by the channel)."""
     table, rows, problems = read_targets(source, filename=filename, sheet=sheet, limits=limits)
     if problems:
         problems += writer_problems(year, rows)
@@ -77,7 +81,8 @@ def import_targets(source, year: int, *, dry_run: bool = False, replace: bool = 
             [Problem(f.source_row, "目标审核", f.message) for f in findings
              if str(getattr(f.severity, "value", "")) == "error"], table.filename)
     try:
-        result = apply_targets(year, rows, replace=replace, dry_run=dry_run)
+        result = apply_targets(year, rows, replace=replace, dry_run=dry_run, user=user,
+                               channel=channel, source_name=table.filename)
     except TargetsError as exc:
         raise ExcelImportError(exc.problems, table.filename) from exc
     return TargetsImport(result=result, rows=len(rows), sheet=table.sheet, findings=findings,

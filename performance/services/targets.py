@@ -9,6 +9,11 @@ so values already entered for it stay.
 Every row written gets one `updated_at` per run (bulk_update and the raw upsert do not apply
 auto_now, so it is set here); rows that did not change are not written, so their stamp, and any
 page cached under it, stays.
+
+Targets already in use (values entered, an adjustment approved, a proposal open) are not
+overwritten: the rows of such a project become an adjustment proposal, and a project new in a
+year underway a 年中追加 proposal (services.imported_adjustments, docs/adjustments.md); `replace`
+refuses such projects before writing anything.
 """
 
 from collections import defaultdict
@@ -19,8 +24,19 @@ from django.utils import timezone
 
 from budget.models import Project, ProjectCategory, Unit
 from performance.domain import Operator, TargetRow
-from performance.models import AnnualGoal, Indicator, IndicatorLevel1, IndicatorLevel2
+from performance.models import (
+    AnnualGoal,
+    Indicator,
+    IndicatorLevel1,
+    IndicatorLevel2,
+    IndicatorTarget,
+    TargetVersion,
+)
 from performance.services.upsert import upsert
+from performance.workflow import Channel
+
+from .adjustments import TARGET_FIELDS
+from .imported_adjustments import REPLACE_REFUSED, Notice, Proposer, projects_in_use, year_underway
 
 # The fields a 表13 row sets; source_row only says where the row was last read from, so a row
 # that merely moved in the file is not a change.
@@ -67,7 +83,13 @@ class TargetsResult:
     indicators_unchanged: int = 0
     indicators_removed: int = 0
     missing: list[str] = field(default_factory=list)  # "项目 / 指标" kept in the db, absent from rows
+    # projects in use (or added mid-year): what was proposed, or why nothing was done
+    notices: list[Notice] = field(default_factory=list)
     dry_run: bool = False
+
+    @property
+    def proposals(self) -> int:
+        return sum(1 for notice in self.notices if notice.proposal)
 
     @property
     def changed(self) -> bool:
@@ -78,6 +100,7 @@ class TargetsResult:
             or self.indicators_created
             or self.indicators_updated
             or self.indicators_removed
+            or self.proposals
         )
 
     def summary(self) -> str:
@@ -90,6 +113,9 @@ class TargetsResult:
             text += f"，删除指标 {self.indicators_removed} 个"
         if self.missing:
             text += f"；文件中缺少、数据库中保留的指标 {len(self.missing)} 个"
+        if self.notices:
+            text += (f"；已有填报数据、已批复调整或年中追加的项目 {len(self.notices)} 个未直接改写，"
+                     f"生成调整申请 {self.proposals} 份（草稿，需填写理由后提交审核）")
         return text + ("（试运行，未写入）" if self.dry_run else "")
 
 
@@ -105,16 +131,24 @@ def apply_targets(
     dry_run: bool = False,
     category: str = ProjectCategory.SPECIFIC,
     functional_subject=None,
+    user=None,
+    channel: str = Channel.COMMAND,
+    source_name: str = "",
 ) -> TargetsResult:
-    """Validate and write `rows` for `year`; raise TargetsError listing every problem."""
+    """Validate and write `rows` for `year`; raise TargetsError listing every problem.
+
+    Proposals for projects in use are made by `user` (None: the administrator at the command
+    line) through `channel`; their reason names the file `source_name`."""
     levels = _level_lookup()
     problems = _validate(rows, levels)
     if problems:
         raise TargetsError(problems)
     result = TargetsResult(dry_run=dry_run)
+    proposer = Proposer(levels, user=user, channel=channel, source_name=source_name,
+                        dry_run=dry_run)
     try:
         with transaction.atomic():
-            _write(year, rows, levels, result, replace, category, functional_subject)
+            _write(year, rows, levels, result, replace, category, functional_subject, proposer)
             if dry_run:
                 raise _DryRun
     except _DryRun:
@@ -176,24 +210,33 @@ def _validate(rows: list[TargetRow], levels) -> list[Problem]:
     return problems
 
 
-def _write(year, rows, levels, result, replace, category, functional_subject):
+def _write(year, rows, levels, result, replace, category, functional_subject, proposer):
     now = timezone.now()
     unit_names = {row.unit_code: row.unit_name for row in rows}
     units = {u.code: u for u in Unit.objects.filter(code__in=unit_names)}
+    by_project: dict[tuple[str, str], list[TargetRow]] = defaultdict(list)
+    for row in rows:
+        by_project[(row.unit_code, row.project_name)].append(row)
+
+    # Read first: which of the file's projects exist and which of them are in use, so that
+    # `replace` refuses before anything is written.
+    existing = Project.objects.filter(year=year, unit_id__in=[u.id for u in units.values()])
+    projects = {(p.unit.code, p.name): p for p in existing.select_related("unit")}
+    in_use_ids = projects_in_use(existing) if projects else set()
+    in_use = {key: projects[key] for key in by_project
+              if key in projects and projects[key].id in in_use_ids}
+    if replace and in_use:
+        raise TargetsError([Problem(by_project[key][0].source_row, "项目名称",
+                                    REPLACE_REFUSED.format(name=key[1])) for key in in_use])
+    midyear_keys = set()
+    if any(key not in projects for key in by_project) and year_underway(year):
+        midyear_keys = {key for key in by_project if key not in projects}
+
     new_units = [Unit(code=code, name=name) for code, name in unit_names.items() if code not in units]
     Unit.objects.bulk_create(new_units, batch_size=BATCH)
     result.units_created = len(new_units)
     units.update({u.code: u for u in Unit.objects.filter(code__in=[u.code for u in new_units])})
 
-    by_project: dict[tuple[str, str], list[TargetRow]] = defaultdict(list)
-    for row in rows:
-        by_project[(row.unit_code, row.project_name)].append(row)
-
-    unit_ids = [u.id for u in units.values()]
-    projects = {
-        (p.unit.code, p.name): p
-        for p in Project.objects.filter(year=year, unit_id__in=unit_ids).select_related("unit")
-    }
     new_projects, changed_projects = [], []
     for (unit_code, name), project_rows in by_project.items():
         first = project_rows[0]
@@ -209,24 +252,55 @@ def _write(year, rows, levels, result, replace, category, functional_subject):
                     budget_amount=first.budget,
                 )
             )
-        elif project.budget_amount != first.budget:
+        elif (unit_code, name) in in_use:
+            continue
+        # 调整后 表13 prints the 调整后预算数 as 预算数: the same figure is no change
+        elif first.budget not in (project.budget_amount, project.adjusted_amount):
             project.budget_amount = first.budget
             project.updated_at = now
             changed_projects.append(project)
     Project.objects.bulk_create(new_projects, batch_size=BATCH)
     Project.objects.bulk_update(changed_projects, ["budget_amount", "updated_at"], batch_size=BATCH)
     if new_projects:
+        unit_ids = [u.id for u in units.values()]
         projects = {
             (p.unit.code, p.name): p
             for p in Project.objects.filter(year=year, unit_id__in=unit_ids).select_related("unit")
         }
-    touched = {key: projects[key] for key in by_project}
+    direct = {key: projects[key] for key in by_project
+              if key not in in_use and key not in midyear_keys}
     created_ids = {projects[(p.unit.code, p.name)].id for p in new_projects}
-    goal_changed = _write_goals(touched, by_project, now)
+    goal_changed = _write_goals(direct, by_project, now)
     # A project created in this run counts as created, not also as updated.
     updated_ids = ({p.id for p in changed_projects} | goal_changed) - created_ids
     result.projects_created, result.projects_updated = len(created_ids), len(updated_ids)
-    _write_indicators(touched, by_project, levels, result, replace, now)
+    _write_indicators(direct, by_project, levels, result, replace, now)
+    _refresh_initial_versions([p.id for p in direct.values() if p.id not in created_ids])
+
+    result.indicators_unchanged += proposer.adjust(in_use, by_project)
+    proposer.midyear({key: projects[key] for key in by_project if key in midyear_keys},
+                     by_project)
+    result.notices = proposer.notices
+    if proposer.problems:
+        raise TargetsError([Problem(row, "调整申请", text) for row, text in proposer.problems])
+
+
+def _refresh_initial_versions(project_ids) -> None:
+    """Version 1 kept as rows (once a proposal was made, since withdrawn) of projects written
+    directly: it is what the import now wrote, so later proposals start from it."""
+    versions = list(TargetVersion.objects.filter(project_id__in=project_ids, number=1)
+                    .select_related("project"))
+    for version in versions:
+        project = version.project
+        version.rows.all().delete()
+        IndicatorTarget.objects.bulk_create([
+            IndicatorTarget(version=version, indicator_id=i.id, position=i.position,
+                            **{f: getattr(i, f) for f in TARGET_FIELDS})
+            for i in Indicator.objects.filter(project=project).order_by("position", "id")])
+        goal = AnnualGoal.objects.filter(project=project).first()
+        version.budget_amount, version.adjusted_amount = project.budget_amount, project.adjusted_amount
+        version.goal = goal.text if goal else ""
+        version.save(update_fields=["budget_amount", "adjusted_amount", "goal", "updated_at"])
 
 
 def _write_goals(projects, by_project, now) -> set[int]:
