@@ -62,8 +62,14 @@ class PrintedTotalAdmin(admin.ModelAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
-    list_display = ["user", "unit", "role"]
-    list_select_related = ["user", "unit"]
-    list_filter = ["role"]
-    search_fields = ["user__username", "user__first_name", "unit__code", "unit__name"]
-    autocomplete_fields = ["user", "unit"]
+    """Who holds which role where: 填报人 and 单位审核人 in a unit, 主管部门审核人 over a
+    department's units, 财政审核人 over every unit. The model's constraint says which of unit
+    and department each role takes; a wrong combination is shown on the form in its words."""
+
+    list_display = ["user", "role", "unit", "department"]
+    list_select_related = ["user", "unit", "department"]
+    list_filter = ["role", "department"]
+    search_fields = ["user__username", "user__first_name", "unit__code", "unit__name",
+                     "department__code", "department__name"]
+    fields = ["user", "role", "unit", "department"]
+    autocomplete_fields = ["user", "unit", "department"]

@@ -1,10 +1,10 @@
 from django.contrib import admin
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, Sum
 from import_export.admin import ExportMixin
 
 from budget.models import Project
 
-from . import admin_periods, admin_records  # noqa: F401 (register periods and records)
+from . import admin_periods, admin_records, admin_versions  # noqa: F401 (register their models)
 from .excel.admin import ExcelImportAdminMixin, ImportJobAdmin
 from .excel.document_admin import DocumentImportAdminMixin
 from .excel.resources import Table13Resource
@@ -82,8 +82,10 @@ class ProjectAdmin(admin.ModelAdmin):
     actions = [run_target_review]
 
     def get_queryset(self, request):
+        in_force = Q(indicators__retired=False)  # an indicator removed by an adjustment is out
         return super().get_queryset(request).annotate(
-            _indicator_count=Count("indicators"), _weight_total=Sum("indicators__weight")
+            _indicator_count=Count("indicators", filter=in_force),
+            _weight_total=Sum("indicators__weight", filter=in_force),
         )
 
     @admin.display(description="指标数", ordering="_indicator_count")
@@ -101,11 +103,28 @@ class IndicatorAdmin(DocumentImportAdminMixin, ExcelImportAdminMixin, ExportMixi
     excel_import_kind = ImportKind.TARGETS
     resource_classes = [Table13Resource]
     list_display = ["name", "project", "unit_code", "level1", "level2", "operator",
-                    "target_display", "unit", "weight", "direction"]
+                    "target_display", "unit", "weight", "direction", "retired"]
     list_select_related = ["project__unit", "level1", "level2__level1"]
-    list_filter = ["project__year", "level1", "level2", "operator", "direction"]
+    list_filter = ["project__year", "retired", "level1", "level2", "operator", "direction"]
     search_fields = ["name", "project__name", "project__unit__code"]
     autocomplete_fields = ["project"]
+
+    def get_queryset(self, request):
+        # indicators removed by an approved adjustment too (已调整删除): their records stay
+        return Indicator.all_objects.select_related(*self.list_select_related)
+
+    readonly_fields = ["retired"]
+
+    def has_change_permission(self, request, obj=None):
+        # a removed indicator is history, shown read-only: it comes back only by an adjustment
+        return not (obj is not None and obj.retired) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return not (obj is not None and obj.retired) and super().has_delete_permission(request, obj)
+
+    def get_data_for_export(self, request, queryset, **kwargs):
+        # 表13 is the version in force: removed indicators are not exported
+        return super().get_data_for_export(request, queryset.filter(retired=False), **kwargs)
 
     @admin.display(description="单位", ordering="project__unit__code")
     def unit_code(self, obj):

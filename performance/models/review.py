@@ -1,10 +1,13 @@
-"""Target review (绩效目标审核): accepted findings and the finance bureau's conclusions."""
+"""Target review (绩效目标审核): accepted findings, the finance bureau's conclusions, and the
+confirmations of the levels below it (docs/review.md)."""
 
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from budget.fields import user_stamp
 from budget.models import Project
+from performance.chain import Level
 
 from .targets import Indicator
 
@@ -99,3 +102,55 @@ class ProjectReview(models.Model):
 
     def __str__(self):
         return f"{self.project} · {self.get_result_display()}"
+
+
+class SignoffAction(models.TextChoices):
+    """The steps of a project's 目标审核 through its levels (performance.review.signoff_rules)."""
+
+    CONFIRM = "confirm", "确认"
+    RETURN = "return", "退回"
+    RECORD = "record", "记录审核结果"
+
+
+class TargetReviewSignoff(models.Model):
+    """One step of a project's 目标审核 before and at the finance result: a level confirmed
+    it, returned it to the level below (with the reason), or finance recorded the result.
+    Kept, never edited: the current state is read from the steps in order."""
+
+    project = models.ForeignKey(
+        Project, verbose_name="项目", on_delete=models.CASCADE, related_name="review_signoffs"
+    )
+    level = models.CharField("审核层级", max_length=12, choices=Level.choices)
+    action = models.CharField("操作", max_length=10, choices=SignoffAction.choices)
+    result = models.CharField(
+        "审核结果", max_length=20, choices=TargetReviewResult.choices, blank=True
+    )
+    note = models.TextField("意见或原因", blank=True)
+    by = user_stamp("操作人")
+    at = models.DateTimeField("时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "目标审核确认记录"
+        ordering = ["project", "at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(action=SignoffAction.RETURN) | ~Q(note=""),
+                name="target_review_return_has_reason",
+                violation_error_message="退回时须填写退回原因。",
+            ),
+            models.CheckConstraint(
+                condition=(Q(action=SignoffAction.RECORD, level=Level.FINANCE,
+                             result__in=TargetReviewResult.values)
+                           | (~Q(action=SignoffAction.RECORD) & Q(result=""))),
+                name="target_review_result_only_when_recorded",
+                violation_error_message="只有财政记录审核结果时才有审核结果。",
+            ),
+            models.CheckConstraint(
+                condition=~Q(action=SignoffAction.CONFIRM, level=Level.FINANCE),
+                name="target_review_finance_records_not_confirms",
+                violation_error_message="财政审核记录审核结果，不作确认。",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.project} · {self.get_level_display()} · {self.get_action_display()}"

@@ -1,5 +1,7 @@
 """Review pages: per unit and year, filterable by severity, rule and status, exportable to Excel;
-POST endpoints for the finance reviewer's decisions. Every view goes through the access helper.
+POST endpoints for the finance reviewer's decisions and for the confirmations and returns of the
+unit's and the department's reviewers before the finance result (signoffs.py). Every view goes
+through the access helper.
 """
 
 from urllib.parse import urlencode
@@ -15,13 +17,30 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from budget.models import BudgetLine, Project
-from performance.access import get_unit_for_user, sees_all_units, visible_units
+from performance.access import (
+    ProjectRights,
+    get_project_for_user,
+    get_unit_for_user,
+    sees_all_units,
+    visible_units,
+)
 from performance.models import TargetReviewResult
 
+from . import signoffs
 from .decisions import accept_finding, record_project_review, reopen_finding
 from .export import findings_workbook
 from .findings import RULES, Severity
 from .service import STATUSES, review_unit
+from .signoff_rules import (
+    CAPACITY,
+    CONFIRM,
+    FINANCE,
+    LEVEL_TEXT,
+    ORDER,
+    RETURN,
+    acts,
+    return_target_text,
+)
 
 
 class FilterForm(forms.Form):
@@ -53,6 +72,12 @@ class ProjectReviewForm(forms.Form):
     note = forms.CharField(label="审核意见", required=False, widget=forms.Textarea)
 
 
+class SignoffForm(forms.Form):
+    action = forms.ChoiceField(choices=[(CONFIRM, "确认"), (RETURN, "退回")])
+    level = forms.ChoiceField(choices=[(level, level) for level in ORDER], required=False)
+    note = forms.CharField(label="意见或退回原因", required=False, widget=forms.Textarea)
+
+
 @require_GET
 @login_required
 def index(request):
@@ -63,11 +88,29 @@ def index(request):
         for row in (model.objects.filter(unit__in=units)
                     .values("unit__code", "unit__name", "year").annotate(n=Count("id"))):
             pairs[(row["unit__code"], row["year"])] = row["unit__name"]
+    waiting = _waiting_for_user(request.user, units)
     entries = [
-        {"code": code, "name": name, "year": year}
+        {"code": code, "name": name, "year": year, "waiting": waiting.get((code, year), 0)}
         for (code, year), name in sorted(pairs.items(), key=lambda item: (item[0][0], -item[0][1]))
     ]
     return render(request, "review/index.html", {"entries": entries})
+
+
+def _waiting_for_user(user, units) -> dict:
+    """(unit code, year) → how many projects wait for a level `user` acts at: their queue."""
+    projects = list(Project.objects.filter(unit__in=units).select_related("unit")
+                    .only("id", "year", "unit", "unit__code", "unit__department"))
+    states = signoffs.project_signoffs(projects)
+    found: dict = {}
+    capacities: dict = {}
+    for project in projects:
+        waiting = states[project.id].state.waiting_for
+        held = capacities.setdefault(project.unit_id,
+                                     ProjectRights(user, project.unit_id).capacities())
+        if waiting and CAPACITY[waiting] in held:
+            key = (project.unit.code, project.year)
+            found[key] = found.get(key, 0) + 1
+    return found
 
 
 def _report(request, unit_code, year):
@@ -84,7 +127,10 @@ def unit_review(request, unit_code, year):
     unit, form, filters, report = _report(request, unit_code, year)
     findings = report.select(**filters)
     projects = list(Project.objects.filter(unit=unit, year=year)
-                    .select_related("target_review__reviewer").order_by("id"))
+                    .select_related("unit", "target_review__reviewer").order_by("id"))
+    capacities = ProjectRights(request.user, unit.id).capacities()
+    states = signoffs.project_signoffs(projects)
+    chain = next(iter(states.values())).state.levels if states else ()
     query = urlencode({k: v for k, v in request.GET.items() if k in form.fields})
     return render(request, "review/unit.html", {
         "unit": unit,
@@ -93,12 +139,26 @@ def unit_review(request, unit_code, year):
         "rows": [(f, report.decision(f)) for f in findings],
         "counts": [(s, n) for s, n in report.counts(filters["status"]).items()],
         "accepted_count": len(report.select(status="accepted")),
-        "projects": projects,
+        "projects": [_project_row(p, states[p.id], capacities) for p in projects],
         "results": TargetReviewResult.choices,
         "can_decide": sees_all_units(request.user),
+        "can_act": bool(capacities & set(CAPACITY.values())),
+        "chain_text": ("审核流程：" + " → ".join(LEVEL_TEXT[level] for level in chain)) if chain else "",
         "export_url": reverse("review:export", args=[unit.code, year]) + (f"?{query}" if query else ""),
         "here": request.get_full_path(),
     })
+
+
+def _project_row(project, found, capacities) -> dict:
+    state = found.state
+    waiting = state.waiting_for
+    confirmed = found.confirmations
+    return {"project": project, "review": getattr(project, "target_review", None),
+            "state": state, "steps": found.steps, "acts": acts(state, capacities),
+            "waiting": waiting, "waiting_text": LEVEL_TEXT.get(waiting, ""),
+            "return_to": return_target_text(waiting, state.levels) if waiting else "",
+            "levels": [(LEVEL_TEXT[level], confirmed.get(level)) for level in state.levels
+                       if level != FINANCE]}
 
 
 @require_GET
@@ -172,3 +232,31 @@ def project_result(request, pk):
     else:
         messages.success(request, f"项目“{project.name}”审核结果：{review.get_result_display()}。")
     return _back(request, unit.code, project.year)
+
+
+@require_POST
+@login_required
+def project_signoff(request, pk):
+    """A unit's or a department's reviewer confirms the project's review, or returns it."""
+    project = get_project_for_user(request.user, pk)
+    capacities = ProjectRights(request.user, project.unit_id).capacities()
+    if not capacities & set(CAPACITY.values()):
+        raise PermissionDenied("只有审核人可以确认或退回目标审核。")
+    form = SignoffForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "请选择确认或退回。")
+        return _back(request, project.unit.code, project.year)
+    data = form.cleaned_data
+    try:
+        if data["action"] == CONFIRM:
+            step = signoffs.confirm(project, request.user, note=data["note"],
+                                    level=data["level"] or None)
+        else:
+            step = signoffs.send_back(project, request.user, data["note"],
+                                      level=data["level"] or None)
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        chain = signoffs.state_for(project).levels
+        messages.success(request, f"项目“{project.name}”：{signoffs.done_text(step, chain)}。")
+    return _back(request, project.unit.code, project.year)
