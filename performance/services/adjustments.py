@@ -151,7 +151,10 @@ def draft_from(version_or_project) -> ProposalInput:
     drafts = [TargetDraft(indicator_id=i.id, **{f: getattr(i, f) for f in TARGET_FIELDS})
               for i in Indicator.objects.filter(project=project).order_by("position", "id")]
     goal = AnnualGoal.objects.filter(project=project).first()
-    return ProposalInput(drafts, reason="", adjusted_amount=project.adjusted_amount,
+    # read again: the caller's object may predate an approval that changed it
+    adjusted = Project.objects.filter(pk=project.pk).values_list("adjusted_amount",
+                                                                  flat=True).first()
+    return ProposalInput(drafts, reason="", adjusted_amount=adjusted,
                          goal=goal.text if goal else "")
 
 
