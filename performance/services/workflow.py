@@ -73,7 +73,8 @@ def submission_problems(project, period, *, result=None, records=None,
     if result is None:
         result = score_project_period(project, period)
     if records is None:
-        ids = list(project.indicators.values_list("id", flat=True))
+        # the indicators the score measured: the version in force at the period's cut-off
+        ids = [line.id for line in result.lines]
         records = {r.indicator_id: r for r in IndicatorRecord.objects.filter(
             period=period, indicator_id__in=ids)}
     if record is _READ:
