@@ -13,4 +13,5 @@ urlpatterns = [
     path("dashboard/", include("performance.dashboard.urls")),
     path("notices/", include("performance.reminders.urls")),
     path("periods/", include("performance.periods.urls")),
+    path("adjustments/", include("performance.adjustments.urls")),
 ]
