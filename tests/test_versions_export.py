@@ -7,15 +7,12 @@ from urllib.parse import unquote
 
 import pytest
 from django.core.management import call_command
-from django.urls import path
 from openpyxl import load_workbook
 
 from budget.models import Project, Role
-from config.urls import urlpatterns as project_urls
 from performance.excel.export import targets_workbook
 from performance.excel.sheets import to_bytes
 from performance.excel.targets_import import import_targets
-from performance.excel.version_views import project_versions_xlsx
 from performance.excel.versions_export import versions_workbook
 from performance.models import Indicator, IndicatorRecord, ReportingPeriod, TargetVersion
 from performance.services import adjustment_chain, adjustments
@@ -27,10 +24,6 @@ from tests.test_import_targets import one_row, snapshot
 
 pytestmark = pytest.mark.django_db
 NETWORK = "社会保险信息网络建设维护费"
-
-urlpatterns = [*project_urls,
-               path("adjustments/projects/<int:pk>/versions.xlsx", project_versions_xlsx)]
-
 
 def opened(data):
     return load_workbook(io.BytesIO(data if isinstance(data, bytes) else to_bytes(data)))
@@ -131,7 +124,6 @@ def test_formula_like_text_from_the_data_stays_text():
 # ---------------------------------------------------------------- the download
 
 
-@pytest.mark.urls(__name__)
 @pytest.mark.parametrize("who, status", [("filler", 200), ("reviewer", 200), ("finance", 200),
                                          ("outsider", 404)])
 def test_the_download_for_filler_reviewer_finance_and_outsider(client, who, status):
@@ -145,7 +137,6 @@ def test_the_download_for_filler_reviewer_finance_and_outsider(client, who, stat
         assert opened(response.content).sheetnames[0] == "版本一览"
 
 
-@pytest.mark.urls(__name__)
 def test_the_download_of_an_unknown_project_is_404_and_needs_a_login(client):
     team = make_team()
     assert client.get(f"/adjustments/projects/{team.project.pk}/versions.xlsx").status_code == 302
@@ -153,7 +144,6 @@ def test_the_download_of_an_unknown_project_is_404_and_needs_a_login(client):
     assert client.get("/adjustments/projects/999999/versions.xlsx").status_code == 404
 
 
-@pytest.mark.urls(__name__)
 def test_the_download_reads_a_bounded_number_of_queries(client, django_assert_max_num_queries):
     team = adjusted_team()
     client.force_login(team.filler)

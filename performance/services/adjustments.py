@@ -360,8 +360,11 @@ def _budget_or_goal_changed(data: ProposalInput, base) -> bool:
 
 
 def missing_reasons(version: TargetVersion) -> list[Problem]:
-    """The changes without a reason: a proposal is submitted only with every one written."""
+    """The changes without a reason: a proposal is submitted only with every one written.
+    (年中追加 sets up a new project's targets: its own reason covers them all.)"""
     problems = []
+    if version.kind == VersionKind.MIDYEAR:
+        return problems
     for index, row in enumerate(version.rows.order_by("position", "id")):
         if row.change != RowChange.UNCHANGED and not row.reason.strip():
             problems.append(Problem(f"指标“{row.name}”{RowChange(row.change).label}，请填写调整理由。",
