@@ -40,13 +40,11 @@ class ChainAction(models.TextChoices):
     APPROVE = "approve", "审核通过"
     RETURN = "return", "退回"
     WITHDRAW = "withdraw", "撤回"
-    CORRECT = "correct", "管理员更正"
 
 
 EDITABLE = frozenset({VersionStatus.DRAFT, VersionStatus.RETURNED})
 PENDING = frozenset({VersionStatus.AT_UNIT, VersionStatus.AT_DEPARTMENT, VersionStatus.AT_FINANCE})
 OPEN = EDITABLE | PENDING  # a project has at most one open proposal
-CLOSED = frozenset({VersionStatus.APPROVED, VersionStatus.WITHDRAWN})
 
 STATUS_OF_LEVEL = {Level.UNIT: VersionStatus.AT_UNIT,
                    Level.DEPARTMENT: VersionStatus.AT_DEPARTMENT,
@@ -94,8 +92,6 @@ def refusal(action: ChainAction, status: str, capacities, department_tier: bool,
         if status not in allowed:
             return f"该申请{label}，不能{action.label}。"
         return None
-    if action == ChainAction.CORRECT:
-        return None if Capacity.ADMIN in capacities else "只有管理员可以更正。"
     level = LEVEL_OF_STATUS.get(status)
     if level is None or level not in levels(department_tier):
         return f"该申请{label}，不在审核中。"

@@ -32,7 +32,6 @@ from performance.services import adjustment_chain, adjustments
 from performance.services.adjustments import AdjustmentRefused
 from performance.services.midyear import create_midyear_project
 from performance.services.periods import periods
-from performance.services.workflow import Problem
 from performance.workflow import Channel
 
 from . import queue as queues
@@ -82,9 +81,7 @@ def propose(request, pk):
     todo = []
     if editable and proposal is not None and posted is None:
         # what submitting would refuse (performance.services.adjustment_chain.submit)
-        todo = adjustments.missing_reasons(proposal) + [
-            Problem(f"目标审核：{f.message}") for f in adjustments.new_findings(proposal)
-            if f.severity == "error"]
+        todo = adjustments.submission_problems(proposal)
     returned = (proposal.steps.filter(action=ChainAction.RETURN).select_related("by").last()
                 if proposal is not None and proposal.status == VersionStatus.RETURNED else None)
     return render(request, "adjustments/propose.html", {

@@ -92,7 +92,7 @@ class Migration(migrations.Migration):
             name='VersionStep',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('action', models.CharField(choices=[('submit', '提交'), ('approve', '审核通过'), ('return', '退回'), ('withdraw', '撤回'), ('correct', '管理员更正')], max_length=10, verbose_name='操作')),
+                ('action', models.CharField(choices=[('submit', '提交'), ('approve', '审核通过'), ('return', '退回'), ('withdraw', '撤回')], max_length=10, verbose_name='操作')),
                 ('level', models.CharField(blank=True, choices=[('unit', '单位审核'), ('department', '主管部门审核'), ('finance', '财政审核')], max_length=12, verbose_name='审核层级')),
                 ('from_status', models.CharField(choices=[('draft', '草稿'), ('returned', '已退回'), ('at_unit', '待单位审核'), ('at_department', '待主管部门审核'), ('at_finance', '待财政审核'), ('approved', '已批复'), ('withdrawn', '已撤回')], max_length=14, verbose_name='原状态')),
                 ('to_status', models.CharField(choices=[('draft', '草稿'), ('returned', '已退回'), ('at_unit', '待单位审核'), ('at_department', '待主管部门审核'), ('at_finance', '待财政审核'), ('approved', '已批复'), ('withdrawn', '已撤回')], max_length=14, verbose_name='新状态')),

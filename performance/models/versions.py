@@ -143,10 +143,6 @@ class IndicatorTarget(models.Model):
             return self.target_grade
         return format_decimal(self.target_value)
 
-    @property
-    def scores(self) -> bool:
-        return self.change != RowChange.REMOVED
-
     def as_indicator(self) -> Indicator:
         """An unsaved Indicator with this version's targets, for pages that show an indicator
         as a version set it (its id is the indicator's, so its records match)."""

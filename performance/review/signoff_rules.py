@@ -1,6 +1,6 @@
 """Who confirms a project's 目标审核 result, and in which order (docs/review.md).
 
-Pure: no Django, no queries (like the other pure modules of this package). The finance
+Pure: no queries (like the other pure modules of this package). The finance
 bureau records the result (通过 / 修改后通过 / 不通过); before it may, the levels below confirm
 the review level by level:
 
@@ -17,8 +17,8 @@ A return, with its reason, clears the confirmation of the level just below, whic
 again; a return from the first level goes back to the unit's 填报人 (it clears nothing, the
 reason is what counts). Every confirmation, return and recorded result is kept.
 
-Levels and capacities are the string values of performance.chain.Level and
-performance.workflow.Capacity (tests/test_target_review_chain.py holds them equal).
+The levels, their reviewers and capacities are those of the target adjustments'
+chain (performance.chain, pure too).
 """
 
 from __future__ import annotations
@@ -27,13 +27,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
-UNIT, DEPARTMENT, FINANCE = "unit", "department", "finance"
+from performance.chain import CAPACITY_OF_LEVEL, REVIEWER_TEXT, Level
+
+UNIT, DEPARTMENT, FINANCE = Level.UNIT, Level.DEPARTMENT, Level.FINANCE
 ORDER = (UNIT, DEPARTMENT, FINANCE)
 CONFIRM, RETURN, RECORD = "confirm", "return", "record"
 
-LEVEL_TEXT = {UNIT: "单位审核", DEPARTMENT: "主管部门审核", FINANCE: "财政审核"}
-REVIEWER_TEXT = {UNIT: "本单位审核人", DEPARTMENT: "主管部门审核人", FINANCE: "财政审核人"}
-CAPACITY = {UNIT: "unit_reviewer", DEPARTMENT: "department_reviewer", FINANCE: "finance"}
+LEVEL_TEXT = {level: level.label for level in ORDER}
+CAPACITY = CAPACITY_OF_LEVEL
 ACTION_TEXT = {CONFIRM: "确认", RETURN: "退回", RECORD: "记录审核结果"}
 FILLER_TEXT = "本单位填报人"
 

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from budget.models import Membership, Project, Role
-from performance.access import ProjectRights, department_tier_enabled
+from performance.access import ProjectRights, tiered_units
 from performance.models import ProjectReview
 from performance.models.review import SignoffAction, TargetReviewSignoff
 
@@ -46,19 +46,14 @@ class ProjectSignoffs:
 
 def unit_chains(units) -> dict[int, tuple[str, ...]]:
     """The levels of each unit's review, in at most two queries for any number of units: 单位审核
-    where the unit has an active 单位审核人; 主管部门审核 where performance.access.department_tier
-    holds (the tier on and the department has an active reviewer) — the same test, in bulk."""
+    where the unit has an active 单位审核人; 主管部门审核 where the unit is tiered
+    (performance.access.tiered_units)."""
     units = list({u.id: u for u in units}.values())
     reviewed = set(Membership.objects.filter(
         role=Role.UNIT_REVIEWER, unit__in=[u.id for u in units], user__is_active=True)
         .order_by().values_list("unit_id", flat=True))
-    tiered: set = set()
-    departments = {u.department_id for u in units if u.department_id}
-    if department_tier_enabled() and departments:
-        tiered = set(Membership.objects.filter(
-            role=Role.DEPARTMENT_REVIEWER, department_id__in=departments, user__is_active=True)
-            .order_by().values_list("department_id", flat=True))
-    return {u.id: levels(u.id in reviewed, u.department_id in tiered) for u in units}
+    tiered = tiered_units(units)
+    return {u.id: levels(u.id in reviewed, u.id in tiered) for u in units}
 
 
 def project_signoffs(projects) -> dict[int, ProjectSignoffs]:

@@ -37,25 +37,18 @@ from performance.models import (
 )
 from performance.workflow import Channel
 
-from .adjustments import TARGET_FIELDS, AdjustmentRefused, missing_reasons, new_findings
+from .adjustments import TARGET_FIELDS, AdjustmentRefused, submission_problems
 
 
 def capacities(user, version: TargetVersion, channel: str = Channel.PAGE):
     return ProjectRights(user, version.project.unit_id).capacities(channel)
 
 
-def tier_of(version: TargetVersion) -> bool:
-    """Whether the proposal passes the 主管部门: fixed when it is submitted."""
-    return version.department_tier
-
-
 def submit(version: TargetVersion, user, *, channel: str = Channel.PAGE) -> TargetVersion:
     """草稿/已退回 → 待单位审核, by a filler, with every change's reason and no target-review
     error that the change itself brings in."""
     def check(locked):
-        problems = missing_reasons(locked)
-        problems += [f"目标审核：{f.message}" for f in new_findings(locked)
-                     if f.severity == "error"]
+        problems = submission_problems(locked)
         if problems:
             raise AdjustmentRefused(problems)
         locked.department_tier = department_tier(locked.project.unit)

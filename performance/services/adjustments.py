@@ -122,17 +122,28 @@ def ensure_initial_version(project, user=None) -> TargetVersion:
     found = TargetVersion.objects.filter(project=project, number=1).first()
     if found is not None:
         return found
-    goal = AnnualGoal.objects.filter(project=project).first()
-    version = TargetVersion.objects.create(
+    version = TargetVersion(
         project=project, number=1, kind=VersionKind.INITIAL, status=VersionStatus.APPROVED,
-        effective_from=date(project.year, 1, 1), budget_amount=project.budget_amount,
-        adjusted_amount=project.adjusted_amount, goal=goal.text if goal else "",
-        channel=Channel.SYSTEM, created_by=user, decided_at=timezone.now())
+        effective_from=date(project.year, 1, 1), channel=Channel.SYSTEM, created_by=user,
+        decided_at=timezone.now())
+    copy_in_force(version)
+    return version
+
+
+def copy_in_force(version: TargetVersion) -> None:
+    """Make `version` (saved or not) hold what is in force now: the project's budget, its
+    年度目标 and its indicators as rows (version 1 when it is first kept, and again when an
+    import rewrites targets not yet in use)."""
+    project = version.project
+    goal = AnnualGoal.objects.filter(project=project).first()
+    version.budget_amount, version.adjusted_amount = project.budget_amount, project.adjusted_amount
+    version.goal = goal.text if goal else ""
+    version.save()
+    version.rows.all().delete()
     IndicatorTarget.objects.bulk_create([
         IndicatorTarget(version=version, indicator_id=i.id, position=i.position,
                         **{f: getattr(i, f) for f in TARGET_FIELDS})
         for i in Indicator.objects.filter(project=project).order_by("position", "id")])
-    return version
 
 
 def draft_from(version_or_project) -> ProposalInput:
@@ -370,3 +381,10 @@ def missing_reasons(version: TargetVersion) -> list[Problem]:
             problems.append(Problem(f"指标“{row.name}”{RowChange(row.change).label}，请填写调整理由。",
                                     f"id_t{index}-reason"))
     return problems
+
+
+def submission_problems(version: TargetVersion) -> list[Problem]:
+    """What keeps the proposal from being submitted: a change without its reason, and a
+    target-review error the change itself brings in."""
+    return missing_reasons(version) + [Problem(f"目标审核：{f.message}")
+                                       for f in new_findings(version) if f.severity == "error"]

@@ -29,13 +29,12 @@ from performance.models import (
     Indicator,
     IndicatorLevel1,
     IndicatorLevel2,
-    IndicatorTarget,
     TargetVersion,
 )
 from performance.services.upsert import upsert
 from performance.workflow import Channel
 
-from .adjustments import TARGET_FIELDS
+from .adjustments import copy_in_force
 from .imported_adjustments import REPLACE_REFUSED, Notice, Proposer, projects_in_use, year_underway
 
 # The fields a 表13 row sets; source_row only says where the row was last read from, so a row
@@ -288,19 +287,9 @@ def _write(year, rows, levels, result, replace, category, functional_subject, pr
 def _refresh_initial_versions(project_ids) -> None:
     """Version 1 kept as rows (once a proposal was made, since withdrawn) of projects written
     directly: it is what the import now wrote, so later proposals start from it."""
-    versions = list(TargetVersion.objects.filter(project_id__in=project_ids, number=1)
-                    .select_related("project"))
-    for version in versions:
-        project = version.project
-        version.rows.all().delete()
-        IndicatorTarget.objects.bulk_create([
-            IndicatorTarget(version=version, indicator_id=i.id, position=i.position,
-                            **{f: getattr(i, f) for f in TARGET_FIELDS})
-            for i in Indicator.objects.filter(project=project).order_by("position", "id")])
-        goal = AnnualGoal.objects.filter(project=project).first()
-        version.budget_amount, version.adjusted_amount = project.budget_amount, project.adjusted_amount
-        version.goal = goal.text if goal else ""
-        version.save(update_fields=["budget_amount", "adjusted_amount", "goal", "updated_at"])
+    for version in TargetVersion.objects.filter(project_id__in=project_ids,
+                                                number=1).select_related("project"):
+        copy_in_force(version)
 
 
 def _write_goals(projects, by_project, now) -> set[int]:
