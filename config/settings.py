@@ -234,6 +234,26 @@ EXCEL_ASYNC_THRESHOLD_BYTES = env_int("EXCEL_ASYNC_THRESHOLD_BYTES", 512 * 1024)
 MEDIA_ROOT = env("MEDIA_ROOT", str(BASE_DIR / "media"))
 MEDIA_URL = "media/"
 
+# 佐证材料 (docs/evidence.md): stored through the "evidence" storage, never at a public URL
+# (served only by a view that checks access): a folder under MEDIA_ROOT by default, an
+# S3-compatible bucket (MinIO…) with EVIDENCE_STORAGE=s3. Limits per file and per project.
+EVIDENCE_MAX_FILE_BYTES = env_int("EVIDENCE_MAX_FILE_BYTES", 20 * 1024 * 1024)
+EVIDENCE_MAX_PROJECT_BYTES = env_int("EVIDENCE_MAX_PROJECT_BYTES", 200 * 1024 * 1024)
+if env("EVIDENCE_STORAGE", "local") == "s3":
+    STORAGES["evidence"] = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {
+        "bucket_name": env("EVIDENCE_S3_BUCKET"),
+        "endpoint_url": env("EVIDENCE_S3_ENDPOINT_URL") or None,
+        "access_key": env("EVIDENCE_S3_ACCESS_KEY") or None,
+        "secret_key": env("EVIDENCE_S3_SECRET_KEY") or None,
+        "region_name": env("EVIDENCE_S3_REGION") or None,
+        "location": env("EVIDENCE_S3_PREFIX", "evidence"),
+        "default_acl": "private", "querystring_auth": True, "file_overwrite": False,
+    }}
+else:
+    STORAGES["evidence"] = {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {
+        "location": env("EVIDENCE_ROOT", str(Path(MEDIA_ROOT) / "evidence")), "base_url": None,
+    }}
+
 # The target review (performance.review): per rule code, switch a rule on/off or change its
 # severity, e.g. {"cost_indicator_required": {"enabled": True}, "unit_mismatch": {"severity":
 # "notice"}}; and whether a targets import with review errors is refused.

@@ -14,4 +14,6 @@ urlpatterns = [
     path("notices/", include("performance.reminders.urls")),
     path("periods/", include("performance.periods.urls")),
     path("adjustments/", include("performance.adjustments.urls")),
+    path("checks/", include("performance.checks.urls")),
+    path("evidence/", include("performance.evidence.urls")),
 ]

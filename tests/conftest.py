@@ -11,6 +11,13 @@ def empty_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def evidence_in_memory(settings):
+    """Evidence files go to memory, never to MEDIA_ROOT (docs/evidence.md)."""
+    settings.STORAGES = {**settings.STORAGES, "evidence": {
+        "BACKEND": "django.core.files.storage.InMemoryStorage"}}
+
+
 @pytest.fixture
 def seeded(db):
     """The seed's 2025 budget of 342601 and its 表13 targets."""

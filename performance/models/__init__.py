@@ -1,5 +1,15 @@
 """The performance app's models, one module per concern; import them from here."""
 
+from .checks import (
+    CheckBatch,
+    CheckedProject,
+    CheckScore,
+    CheckStatus,
+    ExplanationRequest,
+    ExplanationStatus,
+    SelectionReason,
+)
+from .evidence import Evidence
 from .imports import ImportJob, ImportKind, ImportStatus
 from .periods import PeriodKind, PeriodLockEvent, PeriodStatus, PeriodUnitUnlock, ReportingPeriod
 from .records import IndicatorRecord, ProjectRecord, WorkflowStatus
@@ -18,6 +28,8 @@ from .targets import (
 from .versions import IndicatorTarget, RowChange, TargetVersion, VersionKind, VersionStep
 
 __all__ = [
+    "CheckBatch", "CheckScore", "CheckStatus", "CheckedProject", "Evidence", "ExplanationRequest",
+    "ExplanationStatus", "SelectionReason",
     "GRADES", "VALUE", "AnnualGoal", "FindingDecision", "ImportJob", "ImportKind",
     "ImportStatus", "Indicator", "IndicatorLevel1", "IndicatorLevel2", "IndicatorLevel2Manager",
     "IndicatorRecord", "IndicatorTarget", "RowChange", "TargetVersion", "VersionKind",

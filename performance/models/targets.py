@@ -38,6 +38,9 @@ class IndicatorLevel2(models.Model):
     )
     name = models.CharField("二级指标", max_length=30)
     position = models.PositiveSmallIntegerField("顺序", default=0)
+    evidence_required = models.BooleanField(
+        "须上传佐证材料", default=False,
+        help_text="该二级指标下的指标提交前须上传佐证材料（单个指标可另行设置）")
 
     objects = IndicatorLevel2Manager()
 
@@ -108,6 +111,9 @@ class Indicator(models.Model):
         blank=True,
         help_text="监控时与按时间进度折算的目标比较（如数量、成本支出）；留空则按二级指标和单位自动判断",
     )
+    evidence_required = models.BooleanField(
+        "须上传佐证材料", null=True, blank=True,
+        help_text="提交前须上传佐证材料；留空则按二级指标的设置")
     retired = models.BooleanField(
         "已调整删除", default=False,
         help_text="经批准的目标调整删除了该指标：保留填报记录和历史，不再计分")
@@ -147,6 +153,10 @@ class Indicator(models.Model):
 
     def __str__(self):
         return self.name
+
+    def needs_evidence(self, level2_required: bool) -> bool:
+        """Evidence required before submitting: the indicator's own setting, else its 二级指标's."""
+        return level2_required if self.evidence_required is None else self.evidence_required
 
     @property
     def target_display(self) -> str:
