@@ -9,6 +9,9 @@ from django.contrib.auth.models import User
 from budget.models import Department, Membership, Project, Role, Unit
 from performance.domain import Direction, Operator
 from performance.models import (
+    CheckBatch,
+    CheckedProject,
+    CheckScore,
     Indicator,
     IndicatorLevel2,
     IndicatorRecord,
@@ -163,3 +166,37 @@ class ImportJobFactory(factory.django.DjangoModelFactory):
     created_by = factory.SubFactory(UserFactory)
     unit_codes = factory.LazyFunction(list)
     dry_run = False
+
+
+class CheckBatchFactory(factory.django.DjangoModelFactory):
+    """A 复核批次 drawn by hand in a test (the draw service makes real ones)."""
+
+    class Meta:
+        model = CheckBatch
+
+    period = factory.SubFactory(PeriodFactory)
+    name = factory.Sequence(lambda n: f"第{n + 1}批")
+    seed = "20260301"
+    rules = factory.LazyFunction(dict)
+    drawn_at = factory.LazyFunction(lambda: datetime.datetime(2026, 3, 1, 9, 0,
+                                                              tzinfo=datetime.UTC))
+
+
+class CheckedProjectFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CheckedProject
+
+    batch = factory.SubFactory(CheckBatchFactory)
+    period = factory.SelfAttribute("batch.period")
+    project = factory.SubFactory(ProjectFactory)
+    reason = "hand"
+
+
+class CheckScoreFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CheckScore
+
+    checked = factory.SubFactory(CheckedProjectFactory)
+    indicator = factory.SubFactory(IndicatorFactory)
+    weight = factory.SelfAttribute("indicator.weight")
+    score = factory.SelfAttribute("indicator.weight")
