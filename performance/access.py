@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from budget.models import Membership, Project, Role, Unit
-from performance.models import ImportJob
+from performance.models import CheckedProject, CheckStatus, ExplanationRequest, ImportJob
 from performance.workflow import CHANNEL_CAPACITY, Capacity
 
 
@@ -192,3 +192,42 @@ def get_import_job_for_user(user, job_id) -> ImportJob:
     if job is None:
         raise Http404("未找到该导入任务")
     return job
+
+
+# -- 抽查复核 (docs/checks.md) ----------------------------------------------------------------------
+
+
+def _sees_unit(user, unit_id) -> bool:
+    return any(found == unit_id for found, _ in user_roles(user))
+
+
+def get_check_for_user(user, checked_id) -> CheckedProject:
+    """A project's 复核 (with its batch, period, project and unit) if `user` may see it: finance
+    always; a member of the project's unit or of its 主管部门 only once it is 已复核 (the
+    reviewer's work in progress is not shown to the unit). Http404 otherwise."""
+    if not sees_all_units(user) and not user_roles(user):
+        raise Http404("未找到该复核项目")
+    checked = (CheckedProject.objects.select_related("batch", "period", "project__unit")
+               .filter(pk=checked_id).first() if str(checked_id).isdigit() else None)
+    if checked is None:
+        raise Http404("未找到该复核项目")
+    if sees_all_units(user):
+        return checked
+    if checked.status == CheckStatus.DONE and _sees_unit(user, checked.project.unit_id):
+        return checked
+    raise Http404("未找到该复核项目")
+
+
+def get_explanation_for_user(user, request_id) -> ExplanationRequest:
+    """A 补充说明 request (with its check, period, project and unit) if `user` is finance or a
+    member of the project's unit (or of its 主管部门); Http404 otherwise."""
+    if not sees_all_units(user) and not user_roles(user):
+        raise Http404("未找到该补充说明")
+    found = (ExplanationRequest.objects
+             .select_related("checked__period", "checked__project__unit", "indicator",
+                             "asked_by", "answered_by")
+             .filter(pk=request_id).first() if str(request_id).isdigit() else None)
+    if found is None or not (sees_all_units(user)
+                             or _sees_unit(user, found.checked.project.unit_id)):
+        raise Http404("未找到该补充说明")
+    return found
