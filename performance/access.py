@@ -218,6 +218,14 @@ def get_check_for_user(user, checked_id) -> CheckedProject:
     raise Http404("未找到该复核项目")
 
 
+def may_see_check(user, checked, unit_id: int) -> bool:
+    """The rule of get_check_for_user for a check already in hand (`unit_id`: its project's
+    unit): finance always; the unit's members and its 主管部门 once it is 已复核."""
+    if sees_all_units(user):
+        return True
+    return checked.status == CheckStatus.DONE and _sees_unit(user, unit_id)
+
+
 def get_explanation_for_user(user, request_id) -> ExplanationRequest:
     """A 补充说明 request (with its check, period, project and unit) if `user` is finance or a
     member of the project's unit (or of its 主管部门); Http404 otherwise."""
