@@ -8,7 +8,8 @@ the page showed, moves the status and leaves a history row with the actor and th
 
 Submitting needs every indicator's value, or — for a value honestly missing — its written
 reason; every reason the scoring asks for; the money spent (or why not); and at monitoring the
-expected full-year value and likelihood. A missing value then scores 0 and is listed as 未填.
+expected full-year value and likelihood; and evidence for each indicator that requires it
+(docs/evidence.md). A missing value then scores 0 and is listed as 未填.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from performance.workflow import (
     target_status,
 )
 
+from .evidence import missing_evidence_ids
 from .period_lock import lock_text, period_for_write, unit_state
 from .record_fields import who
 from .snapshot import refresh_snapshots
@@ -80,6 +82,7 @@ def submission_problems(project, period, *, result=None, records=None,
     if record is _READ:
         record = ProjectRecord.objects.filter(project=project, period=period).first()
     reason_label = "偏差原因说明" if period.is_monitoring else "未完成原因"
+    no_evidence = missing_evidence_ids(period, [line.id for line in result.lines])
     problems = []
     for line, score in zip(result.lines, result.score.indicator_scores, strict=True):
         rec = records.get(line.id)
@@ -95,6 +98,8 @@ def submission_problems(project, period, *, result=None, records=None,
         for reason in score.reasons_needed:
             if reason.code != MISSING and not written:
                 problems.append(Problem(f"{name}{reason.text}", reason_field))
+        if line.id in no_evidence:
+            problems.append(Problem(f"指标「{line.name}」须上传佐证材料", f"evidence-i{line.id}"))
     execution = result.score.execution
     spent_reason = bool(record and record.spent_reason.strip())
     if execution.missing and not spent_reason:

@@ -1,0 +1,382 @@
+"""佐证材料: uploading, deleting and listing the files behind a project's values and behind a
+复核 opinion (docs/evidence.md).
+
+Who may change them:
+- evidence of the values (a project's record in a period, or one indicator's value): a 填报人
+  of the project's unit while the values are editable (草稿/已退回 in a period open for the
+  unit); and while finance waits for a 补充说明 (an open ExplanationRequest of the project's
+  check in that period), a 填报人 or 单位审核人 of the unit, who may then delete only what was
+  uploaded after the question was asked;
+- evidence of a 复核 opinion: finance, until the check is 已复核;
+- the admin site and the command line (Channel.ADMIN/COMMAND): always.
+
+An upload checks every file before anything is stored (count, size, the project's total,
+the type by content: performance.evidence.sniff), stores the files, then writes the rows and
+their history in one transaction; if anything fails, the files already stored are removed
+again. A deletion writes its history row and removes the file once the transaction commits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q, Sum
+from django.utils import timezone
+
+from performance.access import project_rights
+from performance.evidence.sniff import FileType, Unacceptable, check
+from performance.models import (
+    CheckedProject,
+    CheckStatus,
+    Evidence,
+    ExplanationRequest,
+    ExplanationStatus,
+    Indicator,
+    ProjectRecord,
+)
+from performance.models.evidence import evidence_files, evidence_path
+from performance.workflow import Capacity, Channel
+
+from .entry import read_only_reason
+from .period_lock import period_for_write, unit_state
+
+MAX_FILES_PER_UPLOAD = 20
+
+
+class EvidenceRefused(Exception):  # noqa: N818 (a refusal, said to the person)
+    """Nothing was stored or deleted; `messages` says why (each naming its file)."""
+
+    def __init__(self, messages):
+        self.messages = [messages] if isinstance(messages, str) else list(messages)
+        super().__init__("；".join(self.messages))
+
+
+def max_file_bytes() -> int:
+    return int(settings.EVIDENCE_MAX_FILE_BYTES)
+
+
+def max_project_bytes() -> int:
+    return int(settings.EVIDENCE_MAX_PROJECT_BYTES)
+
+
+def max_files() -> int:
+    return int(getattr(settings, "EVIDENCE_MAX_FILES_PER_UPLOAD", MAX_FILES_PER_UPLOAD))
+
+
+def max_request_bytes() -> int:
+    """The largest upload request worth reading: every file at its limit, plus the form."""
+    return max_files() * max_file_bytes() + 1024 * 1024
+
+
+def size_text(size: int) -> str:
+    """25.3 MB, 20 MB, 512 KB, 80 B."""
+    for unit, scale in (("MB", 1024 * 1024), ("KB", 1024)):
+        if size >= scale:
+            text = f"{size / scale:.1f}".removesuffix(".0")
+            return f"{text} {unit}"
+    return f"{size} B"
+
+
+# ------------------------------------------------------------------------------ who may
+
+
+_READ = object()
+
+
+def open_explanation(project, period) -> ExplanationRequest | None:
+    """The 补充说明 finance waits for on the project's check in `period`, if any."""
+    return (ExplanationRequest.objects.filter(checked__project=project, checked__period=period,
+                                              status=ExplanationStatus.OPEN)
+            .order_by().first())
+
+
+def upload_refusal(project, period, user, *, checked=None, channel=Channel.PAGE,
+                   record=_READ, explanation=_READ) -> str | None:
+    """Why `user` may not add evidence now (None: may). A page that read the project's
+    `record` in `period` or its open `explanation` passes them."""
+    rights = project_rights(user, project)
+    capacities = rights.capacities(channel)
+    if checked is not None:
+        return _checked_refusal(checked, rights, capacities)
+    if Capacity.ADMIN in capacities:
+        return None
+    refusal = _values_refusal(project, period, rights, record)
+    if refusal and (rights.fill or rights.unit_review):
+        if explanation is _READ:
+            explanation = open_explanation(project, period)
+        if explanation is not None:
+            return None
+    return refusal
+
+
+def delete_refusal(evidence: Evidence, user, *, channel=Channel.PAGE, record=_READ,
+                   explanation=_READ) -> str | None:
+    """Why `user` may not delete `evidence` now (None: may)."""
+    rights = project_rights(user, evidence.project)
+    capacities = rights.capacities(channel)
+    if Capacity.ADMIN in capacities:
+        return None
+    if evidence.checked_id:
+        return _checked_refusal(evidence.checked, rights, capacities)
+    refusal = _values_refusal(evidence.project, evidence.period, rights, record)
+    if refusal and (rights.fill or rights.unit_review):
+        if explanation is _READ:
+            explanation = open_explanation(evidence.project, evidence.period)
+        if explanation is not None:
+            if evidence.uploaded_at >= explanation.asked_at:
+                return None
+            return "财政要求补充说明期间，只能删除提出问题之后上传的佐证材料。"
+    return refusal
+
+
+def _checked_refusal(checked, rights, capacities) -> str | None:
+    if Capacity.ADMIN in capacities:
+        return None
+    if not rights.finance:
+        return "只有财政审核人可以上传或删除复核意见的佐证材料。"
+    if checked.status == CheckStatus.DONE:
+        return "该项目已完成复核，复核意见的佐证材料不能再修改。"
+    return None
+
+
+def _values_refusal(project, period, rights, record) -> str | None:
+    if not rights.fill:
+        return "只有本单位填报人可以上传或删除佐证材料。"
+    if record is _READ:
+        record = ProjectRecord.objects.filter(project=project, period=period).first()
+    reason = read_only_reason(period, rights, record, unit_state(period, project.unit_id))
+    return f"佐证材料不能修改：{reason}" if reason else None
+
+
+# ------------------------------------------------------------------------------ upload
+
+
+@dataclass
+class _Checked:
+    file: object
+    name: str
+    type: FileType
+    size: int
+    sha256: str
+
+
+def upload_evidence(project, period, user, files, *, indicator=None, checked=None, note: str = "",
+                    channel: str = Channel.PAGE) -> list[Evidence]:
+    """Store `files` (Django File objects) as evidence of `project` in `period`: of the
+    project's record, of `indicator`'s value, or of the 复核 opinion `checked` (on
+    `indicator`, if given). All or nothing; raises EvidenceRefused."""
+    files = list(files)
+    _check_target(project, period, indicator, checked)
+    refusal = upload_refusal(project, period, user, checked=checked, channel=channel)
+    if refusal:
+        raise EvidenceRefused(refusal)
+    note = (note or "").strip()
+    if len(note) > 200:
+        raise EvidenceRefused("说明不能超过 200 字。")
+    prepared = _prepare(files, _project_total(project))
+    saved = []
+    try:
+        rows = []
+        for item in prepared:
+            row = Evidence(project=project, period=period, indicator=indicator, checked=checked,
+                           name=item.name, content_type=item.type.content_type,
+                           kind=item.type.kind, size=item.size, sha256=item.sha256, note=note,
+                           uploaded_by=user)
+            stored = evidence_files.save(evidence_path(row, f"f.{item.type.extension}"),
+                                         item.file)
+            saved.append(stored)
+            row.file.name = stored
+            rows.append(row)
+        with transaction.atomic():
+            period = period_for_write(period)
+            record = _locked_record(project, period)
+            if checked is not None:
+                checked = CheckedProject.objects.select_for_update().get(pk=checked.pk)
+            refusal = upload_refusal(project, period, user, checked=checked, channel=channel,
+                                     record=record)
+            if refusal:
+                raise EvidenceRefused(refusal)
+            _check_total(project, _project_total(project), sum(r.size for r in rows))
+            now = timezone.now()
+            for row in rows:
+                row.period, row.uploaded_at = period, now
+            rows = Evidence.objects.bulk_create(rows)
+            _history(rows, "+", user, channel, now, "上传")
+    except BaseException:
+        for name in saved:
+            evidence_files.delete(name)
+        raise
+    return rows
+
+
+def _check_target(project, period, indicator, checked) -> None:
+    if period.year != project.year:
+        raise EvidenceRefused("期间与项目的年度不符。")
+    if indicator is not None and indicator.project_id != project.pk:
+        raise EvidenceRefused("该指标不属于本项目。")
+    if checked is not None and (checked.project_id != project.pk
+                                or checked.period_id != period.pk):
+        raise EvidenceRefused("该复核项目不属于本项目本期间。")
+
+
+def _prepare(files, existing: int) -> list[_Checked]:
+    """Every file checked before anything is stored: all the refusals, each naming its file."""
+    if not files:
+        raise EvidenceRefused("请选择要上传的文件。")
+    if len(files) > max_files():
+        raise EvidenceRefused(f"一次最多上传 {max_files()} 个文件（本次 {len(files)} 个），请分批上传。")
+    limit = max_file_bytes()
+    problems, prepared = [], []
+    for file in files:
+        shown = getattr(file, "name", "") or "未命名文件"
+        declared = getattr(file, "size", None)
+        if declared is not None and declared > limit:
+            problems.append(_too_big(shown, declared, limit))
+            continue
+        digest, size = hashlib.sha256(), 0
+        for chunk in file.chunks():
+            size += len(chunk)
+            if size > limit:
+                break
+            digest.update(chunk)
+        if size == 0:
+            problems.append(f"文件「{shown}」是空文件。")
+            continue
+        if size > limit:
+            problems.append(_too_big(shown, size, limit))
+            continue
+        try:
+            found, name = check(file, shown)
+        except Unacceptable as exc:
+            problems.append(str(exc))
+            continue
+        prepared.append(_Checked(file, name, found, size, digest.hexdigest()))
+    if problems:
+        raise EvidenceRefused(problems)
+    _check_total(None, existing, sum(p.size for p in prepared))
+    return prepared
+
+
+def _too_big(name: str, size: int, limit: int) -> str:
+    return f"文件「{name}」大小 {size_text(size)}，超过单个文件上限 {size_text(limit)}。"
+
+
+def _project_total(project) -> int:
+    return Evidence.objects.filter(project=project).aggregate(total=Sum("size"))["total"] or 0
+
+
+def _check_total(project, existing: int, adding: int) -> None:
+    limit = max_project_bytes()
+    if existing + adding > limit:
+        raise EvidenceRefused(
+            f"本项目的佐证材料已有 {size_text(existing)}，加上本次的 {size_text(adding)} 共 "
+            f"{size_text(existing + adding)}，超过每个项目上限 {size_text(limit)}。")
+
+
+def _locked_record(project, period) -> ProjectRecord | None:
+    """The project's record in `period`, locked like every writer of its values locks it: a
+    submission waits for the evidence being added or removed, and sees it."""
+    return (ProjectRecord.objects.select_for_update(of=("self",))
+            .filter(project=project, period=period).first())
+
+
+def _history(rows, kind: str, user, channel: str, now, reason: str) -> None:
+    history = Evidence.history.model
+    tracked = [f.attname for f in history.tracked_fields]
+
+    def value(row, name):
+        found = getattr(row, name)
+        return getattr(found, "name", found) if name == "file" else found
+
+    history.objects.bulk_create([history(
+        **{name: value(row, name) for name in tracked}, history_date=now, history_type=kind,
+        history_user=user if getattr(user, "pk", None) else None, history_change_reason=reason,
+        history_channel=channel) for row in rows])
+
+
+# ------------------------------------------------------------------------------ delete
+
+
+def delete_evidence(evidence: Evidence, user, *, channel: str = Channel.PAGE) -> None:
+    """Delete `evidence` (its history row says who and by which channel); its file is
+    removed from the storage once the transaction commits. Raises EvidenceRefused."""
+    with transaction.atomic():
+        period = period_for_write(evidence.period_id)
+        _locked_record(evidence.project, period)
+        row = (Evidence.objects.select_for_update(of=("self",))
+               .select_related("project__unit", "checked").filter(pk=evidence.pk).first())
+        if row is None:
+            raise EvidenceRefused("该文件已被删除。")
+        row.period = period
+        refusal = delete_refusal(row, user, channel=channel)
+        if refusal:
+            raise EvidenceRefused(refusal)
+        stored, pk = row.file.name, row.pk
+        # the history row ("-") is simple-history's, with this user; then its channel
+        row._history_user = user if getattr(user, "pk", None) else None
+        row._change_reason = "删除"
+        row.delete()
+        Evidence.history.filter(id=pk, history_type="-").update(history_channel=channel)
+        transaction.on_commit(lambda: evidence_files.delete(stored))
+
+
+# ------------------------------------------------------------------------------ reading
+
+
+@dataclass
+class EvidenceGroups:
+    """A project's evidence in a period, as pages show it."""
+
+    project: list  # of the project's record
+    indicators: dict  # indicator id → list (evidence of that indicator's value)
+    checked: dict  # checked id → list (复核 opinions' evidence)
+
+    @property
+    def values(self) -> list:
+        """Every row of the values (the project's and the indicators')."""
+        return self.project + [e for rows in self.indicators.values() for e in rows]
+
+
+def evidence_for(project, period) -> EvidenceGroups:
+    """The project's evidence in `period`, grouped (one query)."""
+    groups = EvidenceGroups([], defaultdict(list), defaultdict(list))
+    for row in (Evidence.objects.filter(project=project, period=period)
+                .select_related("uploaded_by").order_by("uploaded_at", "id")):
+        if row.checked_id:
+            groups.checked[row.checked_id].append(row)
+        elif row.indicator_id:
+            groups.indicators[row.indicator_id].append(row)
+        else:
+            groups.project.append(row)
+    groups.indicators, groups.checked = dict(groups.indicators), dict(groups.checked)
+    return groups
+
+
+def _needs_evidence() -> Q:
+    return Q(evidence_required=True) | Q(evidence_required__isnull=True,
+                                         level2__evidence_required=True)
+
+
+def _has_value_evidence(period) -> Exists:
+    return Exists(Evidence.objects.filter(indicator=OuterRef("pk"), period=period,
+                                          checked__isnull=True))
+
+
+def missing_evidence(project, period) -> list[Indicator]:
+    """The project's indicators in force that need evidence and have none in `period`."""
+    return list(Indicator.objects.filter(project=project).filter(_needs_evidence())
+                .exclude(_has_value_evidence(period)).order_by("position", "id"))
+
+
+def missing_evidence_ids(period, indicator_ids) -> set[int]:
+    """Of `indicator_ids` (those a score measured), the ones that need evidence and have none
+    in `period` (one query; none without ids)."""
+    ids = list(indicator_ids)
+    if not ids:
+        return set()
+    return set(Indicator.all_objects.filter(id__in=ids).filter(_needs_evidence())
+               .exclude(_has_value_evidence(period)).values_list("id", flat=True))
