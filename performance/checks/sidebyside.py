@@ -85,6 +85,11 @@ class SideBySide:
         return self.totals.grade.value
 
     @property
+    def total_difference(self) -> Decimal:
+        """复核 total − self total (the panel's 差异 column; the deviation negated)."""
+        return self.totals.total - self.totals.self_total
+
+    @property
     def deviation(self) -> Decimal:
         """自评偏差 of this project: self total − 复核 total."""
         return self.totals.deviation
