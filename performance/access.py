@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from budget.models import Membership, Project, Role, Unit
-from performance.models import CheckedProject, CheckStatus, ExplanationRequest, ImportJob
+from performance.models import CheckedProject, CheckStatus, Evidence, ExplanationRequest, ImportJob
 from performance.workflow import CHANNEL_CAPACITY, Capacity
 
 
@@ -239,3 +239,22 @@ def get_explanation_for_user(user, request_id) -> ExplanationRequest:
                              or _sees_unit(user, found.checked.project.unit_id)):
         raise Http404("未找到该补充说明")
     return found
+
+
+def get_evidence_for_user(user, evidence_id):
+    """A 佐证材料 file (with its project, unit, period and check) if `user` may see it; Http404
+    otherwise. The project must be visible (get_project_for_user's rules); the evidence of a
+    复核 opinion only to finance, and to the unit's members once the check is 已复核."""
+    if not sees_all_units(user) and not user_roles(user):
+        raise Http404("未找到该文件")
+    evidence = (Evidence.objects.select_related("project__unit", "period", "checked", "indicator",
+                                                "uploaded_by").filter(pk=evidence_id).first()
+                if str(evidence_id).isdigit() else None)
+    if evidence is None:
+        raise Http404("未找到该文件")
+    if not sees_all_units(user):
+        if not any(unit_id == evidence.project.unit_id for unit_id, _ in user_roles(user)):
+            raise Http404("未找到该文件")
+        if evidence.checked_id and evidence.checked.status != CheckStatus.DONE:
+            raise Http404("未找到该文件")
+    return evidence
