@@ -3,6 +3,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from budget.models import Unit
+from performance.checks.score_json import check_json, period_checks
 from performance.models import ReportingPeriod
 from performance.services.scoring import MISSING, NOT_ENTERED, current_policy, score_period
 
@@ -29,16 +30,20 @@ class Command(BaseCommand):
         policy = current_policy()
         results = score_period(period_obj, unit_obj, policy)
         if json:
-            self._json(results)
+            self._json(results, period_checks(period_obj, unit_obj), policy)
         else:
             self._table(results, period_obj, policy)
 
-    def _json(self, results):
+    def _json(self, results, checks, policy):
         # One object per project, written as they are scored: a whole period never sits in memory.
+        # "check": the project's 抽查复核 in the period, null when it was not checked (the
+        # period's checks are read once, before the projects: docs/checks.md).
         write = self.stdout.write
         write("[", ending="")
         for index, result in enumerate(results):
-            write(("," if index else "") + "\n" + json.dumps(result.as_json(), ensure_ascii=False), ending="")
+            data = result.as_json()
+            data["check"] = check_json(result, checks.get(result.project_id), policy)
+            write(("," if index else "") + "\n" + json.dumps(data, ensure_ascii=False), ending="")
         write("\n]")
 
     def _table(self, results, period, policy):
