@@ -1,5 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "evidence"
 
-urlpatterns = []
+urlpatterns = [
+    path("upload/", views.upload, name="upload"),
+    path("<int:pk>/", views.download, name="download"),
+    path("<int:pk>/delete/", views.delete, name="delete"),
+]

@@ -18,6 +18,7 @@ again. A deletion writes its history row and removes the file once the transacti
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 from collections import defaultdict
 from dataclasses import dataclass
@@ -94,43 +95,52 @@ def open_explanation(project, period) -> ExplanationRequest | None:
             .order_by().first())
 
 
-def upload_refusal(project, period, user, *, checked=None, channel=Channel.PAGE,
-                   record=_READ, explanation=_READ) -> str | None:
-    """Why `user` may not add evidence now (None: may). A page that read the project's
-    `record` in `period` or its open `explanation` passes them."""
-    rights = project_rights(user, project)
-    capacities = rights.capacities(channel)
-    if checked is not None:
-        return _checked_refusal(checked, rights, capacities)
-    if Capacity.ADMIN in capacities:
-        return None
-    refusal = _values_refusal(project, period, rights, record)
-    if refusal and (rights.fill or rights.unit_review):
-        if explanation is _READ:
-            explanation = open_explanation(project, period)
-        if explanation is not None:
-            return None
-    return refusal
+@dataclass(frozen=True)
+class ValueRights:
+    """What a person may do with the evidence of a project's values in a period now."""
 
+    refusal: str | None  # why nothing may be added or deleted (None: may add)
+    since: datetime.datetime | None = None  # answering a 补充说明: deletes only rows since
 
-def delete_refusal(evidence: Evidence, user, *, channel=Channel.PAGE, record=_READ,
-                   explanation=_READ) -> str | None:
-    """Why `user` may not delete `evidence` now (None: may)."""
-    rights = project_rights(user, evidence.project)
-    capacities = rights.capacities(channel)
-    if Capacity.ADMIN in capacities:
-        return None
-    if evidence.checked_id:
-        return _checked_refusal(evidence.checked, rights, capacities)
-    refusal = _values_refusal(evidence.project, evidence.period, rights, record)
-    if refusal and (rights.fill or rights.unit_review):
-        if explanation is _READ:
-            explanation = open_explanation(evidence.project, evidence.period)
-        if explanation is not None:
-            if evidence.uploaded_at >= explanation.asked_at:
-                return None
+    def delete_refusal(self, evidence) -> str | None:
+        if self.refusal:
+            return self.refusal
+        if self.since is not None and evidence.uploaded_at < self.since:
             return "财政要求补充说明期间，只能删除提出问题之后上传的佐证材料。"
-    return refusal
+        return None
+
+
+def value_rights(project, period, user, *, channel=Channel.PAGE, record=_READ,
+                 state=None) -> ValueRights:
+    """`user`'s rights on the evidence of `project`'s values in `period`. A page that read the
+    project's `record` in `period` (or the period's `state` for the unit) passes it."""
+    rights = project_rights(user, project)
+    if Capacity.ADMIN in rights.capacities(channel):
+        return ValueRights(None)
+    refusal = _values_refusal(project, period, rights, record, state)
+    if refusal and (rights.fill or rights.unit_review):
+        explanation = open_explanation(project, period)
+        if explanation is not None:
+            return ValueRights(None, since=explanation.asked_at)
+    return ValueRights(refusal)
+
+
+def upload_refusal(project, period, user, *, checked=None, channel=Channel.PAGE,
+                   record=_READ) -> str | None:
+    """Why `user` may not add evidence now (None: may)."""
+    if checked is not None:
+        rights = project_rights(user, project)
+        return _checked_refusal(checked, rights, rights.capacities(channel))
+    return value_rights(project, period, user, channel=channel, record=record).refusal
+
+
+def delete_refusal(evidence: Evidence, user, *, channel=Channel.PAGE) -> str | None:
+    """Why `user` may not delete `evidence` now (None: may)."""
+    if evidence.checked_id:
+        rights = project_rights(user, evidence.project)
+        return _checked_refusal(evidence.checked, rights, rights.capacities(channel))
+    return value_rights(evidence.project, evidence.period, user,
+                        channel=channel).delete_refusal(evidence)
 
 
 def _checked_refusal(checked, rights, capacities) -> str | None:
@@ -143,12 +153,14 @@ def _checked_refusal(checked, rights, capacities) -> str | None:
     return None
 
 
-def _values_refusal(project, period, rights, record) -> str | None:
+def _values_refusal(project, period, rights, record, state) -> str | None:
     if not rights.fill:
         return "只有本单位填报人可以上传或删除佐证材料。"
     if record is _READ:
         record = ProjectRecord.objects.filter(project=project, period=period).first()
-    reason = read_only_reason(period, rights, record, unit_state(period, project.unit_id))
+    if state is None:
+        state = unit_state(period, project.unit_id)
+    reason = read_only_reason(period, rights, record, state)
     return f"佐证材料不能修改：{reason}" if reason else None
 
 

@@ -1,0 +1,65 @@
+"""The 佐证材料 panel of the project page: what was uploaded for the project's values in a
+period, what is still required, and the upload form for those who may add files.
+
+Rendered outside the project page's cached content (performance.entry.project_views), so an
+upload or a deletion shows at once; `version` (the ids of the rows shown) is part of that
+content's cache key, since its list of what blocks a submission depends on the evidence."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.urls import reverse
+
+from performance.access import project_rights
+from performance.models import Indicator, ProjectRecord
+from performance.services.evidence import (
+    evidence_for,
+    max_file_bytes,
+    max_files,
+    size_text,
+    value_rights,
+)
+
+from .sniff import ACCEPT_ATTRIBUTE
+
+
+@dataclass
+class IndicatorEvidence:
+    indicator: Indicator
+    required: bool
+    rows: list = field(default_factory=list)
+
+    @property
+    def missing(self) -> bool:
+        return self.required and not self.rows
+
+
+def evidence_panel(user, project, period) -> dict:
+    """The panel's context (three queries: the evidence, the indicators in force, the
+    project's record; a fourth while a 补充说明 is open and the values are not editable)."""
+    groups = evidence_for(project, period)
+    indicators = list(Indicator.objects.filter(project=project).select_related("level2")
+                      .order_by("position", "id"))
+    rights = project_rights(user, project)
+    record = (ProjectRecord.objects.filter(project=project, period=period).first()
+              if rights.fill or rights.unit_review else None)
+    allowed = value_rights(project, period, user, record=record)
+    for row in groups.values:
+        row.deletable = allowed.delete_refusal(row) is None
+    items = [IndicatorEvidence(ind, ind.needs_evidence(ind.level2.evidence_required),
+                               groups.indicators.get(ind.id, [])) for ind in indicators]
+    return {
+        "project": project, "period": period,
+        "next": f"{reverse('entry:project', args=[project.pk])}?period={period.code}#evidence",
+        "project_rows": groups.project,
+        "indicators": items,
+        "shown": [item for item in items if item.rows or item.required],
+        "missing": [item for item in items if item.missing],
+        "can_upload": allowed.refusal is None,
+        "answering": allowed.since is not None,
+        "refusal": allowed.refusal if (rights.fill or rights.unit_review) else "",
+        "accept": ACCEPT_ATTRIBUTE,
+        "limits": f"单个文件不超过 {size_text(max_file_bytes())}，每次最多 {max_files()} 个",
+        "version": ",".join(str(row.id) for row in groups.values),
+    }
