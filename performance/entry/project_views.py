@@ -15,6 +15,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods, require_POST
 
 from performance.access import department_tier, get_project_for_user, project_rights
+from performance.evidence.panel import evidence_panel
 from performance.models import format_decimal
 from performance.services.entry import EditConflict, EntryRefused, read_only_reason, save_entries
 from performance.services.history import project_history
@@ -61,15 +62,18 @@ def project_page(request, pk):
     state = unit_state(period, project.unit_id)
     if request.method == "GET":
         # the same content for everyone with the same rights (a 主管部门审核人's included: its
-        # capacity is one of them) and the same tier, until the data change
+        # capacity is one of them) and the same tier, until the data change; the evidence
+        # shown (its ids) too, since what blocks a submission depends on it
         tiered = department_tier(project.unit)
+        evidence = evidence_panel(request.user, project, period)
         content = cached_html(
             "project", [project.pk, period.pk, sorted(rights.capacities()), state, tiered,
-                        periods_key(candidates), project_version(project, period)],
+                        periods_key(candidates), project_version(project, period),
+                        evidence["version"]],
             lambda extra: _content(project, period, candidates, rights, state, tiered=tiered,
                                    **extra),
             request)
-        return _page(request, project, period, content)
+        return _page(request, project, period, content, evidence)
     sheet = load_sheet(project, period)
     read_only = read_only_reason(period, rights, sheet.record, state)
     if read_only:
@@ -92,9 +96,13 @@ def project_page(request, pk):
     return _page(request, project, period, mark_safe(content))
 
 
-def _page(request, project, period, content):
+def _page(request, project, period, content, evidence=None):
+    """The page: its (cached) content, then the 佐证材料 panel, never cached."""
+    if evidence is None:
+        evidence = evidence_panel(request.user, project, period)
     return render(request, "entry/project.html",
-                  {"project": project, "period": period, "content": content})
+                  {"project": project, "period": period, "content": content,
+                   "evidence": evidence})
 
 
 def _content(project, period, candidates, rights, state, csrf_token, tiered=False,
