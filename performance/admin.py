@@ -4,7 +4,7 @@ from import_export.admin import ExportMixin
 
 from budget.models import Project
 
-from . import admin_periods, admin_records, admin_versions  # noqa: F401 (register their models)
+from . import admin_checks, admin_periods, admin_records, admin_versions  # noqa: F401 (register their models)
 from .excel.admin import ExcelImportAdminMixin, ImportJobAdmin
 from .excel.document_admin import DocumentImportAdminMixin
 from .excel.resources import Table13Resource
