@@ -186,3 +186,13 @@ def test_export_queries_are_bounded(team, checks, django_assert_max_num_queries)
               "90.00", "优", "70.00", "中")
     with django_assert_max_num_queries(14):
         workbook(client.get(EXPORT))
+
+
+def test_navigation_links_for_finance_only(team):
+    batches, overview = reverse("checks:batches"), reverse("checks:overview")
+    html = page(as_user(team.finance).get(reverse("entry:home")))
+    assert f'href="{batches}" class="checks-link">抽查复核' in html
+    assert f'href="{overview}" class="checks-overview-link">复核汇总' in html
+    for who in ("filler", "reviewer", "outsider"):
+        html = page(as_user(getattr(team, who)).get(reverse("entry:home")))
+        assert "checks-link" not in html and overview not in html
