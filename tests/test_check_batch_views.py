@@ -16,6 +16,8 @@ from performance.services.check_batches import draw_batch
 
 from .entry_setup import make_team
 from .factories import (
+    CheckBatchFactory,
+    CheckedProjectFactory,
     MonitoringPeriodFactory,
     ProjectFactory,
     ProjectRecordFactory,
@@ -229,3 +231,13 @@ def test_the_batch_page_runs_a_bounded_number_of_queries(team, django_assert_max
     batch = a_batch(team, n=12)
     with django_assert_max_num_queries(10):
         assert client.get(reverse("checks:batch", args=[batch.pk])).status_code == 200
+
+
+def test_a_batch_without_recorded_rules_is_shown_as_unverifiable(team):
+    batch = CheckBatchFactory(period=team.period, rules={})
+    CheckedProjectFactory(batch=batch, project=team.project)
+    client = as_user(team.finance)
+    html = page(client.get(reverse("checks:batch", args=[batch.pk])))
+    assert 'data-ok="0"' in html and "无法重新抽取" in html and "记录的规则无法读取" in html
+    response = client.get(reverse("checks:batch_export", args=[batch.pk]))
+    assert load_workbook(BytesIO(response.content)).sheetnames[0] == "抽查项目"
