@@ -17,6 +17,7 @@ from django.urls import reverse
 
 from performance.checks.panel import check_panel
 from performance.models import CheckStatus
+from performance.services.check_sheet import check_sheet
 from performance.services.scoring import score_project_period
 from tests.adjust_setup import department_reviewer
 from tests.entry_setup import make_team
@@ -168,3 +169,23 @@ def test_rendered_panel_links_finance_to_the_check_page_only(team):
 
 def test_nothing_rendered_without_a_panel():
     assert render_to_string("checks/_project_panel.html", {"check_panel": None}).strip() == ""
+
+
+def test_score_stored_against_another_weight_counts_as_not_scored(team):
+    checked = make_check(team)
+    checked.scores.filter(indicator=team.indicators[0]).update(weight=Decimal(40))
+    panel = check_panel(team.finance, team.project, team.period)
+    first = panel["rows"][0]
+    assert first.reweighted and first.check_score is None
+    assert panel["view"].check_total == Decimal("91.00")  # 6 + 30 + 30 + 25
+    html = render_to_string("checks/_project_panel.html", {"check_panel": panel})
+    assert "权重已变更，待重新复核" in html
+
+
+@pytest.mark.parametrize("scored", [1, 3])
+def test_panel_figures_agree_with_the_check_page(team, scored):
+    checked = make_check(team, scored=scored, execution_score=Decimal("7.25"))
+    view = check_panel(team.finance, team.project, team.period)["view"]
+    sheet = check_sheet(checked)
+    assert view.totals == sheet.totals
+    assert [r.check_score for r in view.rows] == [r.check_score for r in sheet.rows]

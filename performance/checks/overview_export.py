@@ -86,10 +86,11 @@ def _detail_sheet(workbook, period, policy) -> None:
                                "project__name", "status", "execution_score", "verified_spent",
                                "execution_note"))
     entries: dict[int, dict[int, Entry]] = {}
-    for checked_id, indicator_id, score, reason, opinion in (
+    for checked_id, indicator_id, score, reason, opinion, weight in (
             CheckScore.objects.filter(checked__period=period).order_by()
-            .values_list("checked_id", "indicator_id", "score", "deduction_reason", "opinion")):
-        entries.setdefault(checked_id, {})[indicator_id] = Entry(score, reason, opinion)
+            .values_list("checked_id", "indicator_id", "score", "deduction_reason", "opinion",
+                         "weight")):
+        entries.setdefault(checked_id, {})[indicator_id] = Entry(score, reason, opinion, weight)
     results = {r.project_id: r for r in score_projects(
         period, Project.objects.filter(checks__period=period), policy)}
     labels = dict(CheckedProject._meta.get_field("status").choices)

@@ -27,10 +27,10 @@ def check_panel(user, project, period, result=None) -> dict | None:
                .filter(period=period, project=project).first())
     if checked is None or not may_see_check(user, checked, project.unit_id):
         return None
-    entries = {indicator_id: Entry(score, reason, opinion)
-               for indicator_id, score, reason, opinion in
+    entries = {indicator_id: Entry(score, reason, opinion, weight)
+               for indicator_id, score, reason, opinion, weight in
                CheckScore.objects.filter(checked=checked).order_by()
-               .values_list("indicator_id", "score", "deduction_reason", "opinion")}
+               .values_list("indicator_id", "score", "deduction_reason", "opinion", "weight")}
     if result is None or result.project_id != project.id:
         result = score_project_period(project, period)
     view = side_by_side(result, entries, Side(checked.execution_score, checked.verified_spent))

@@ -38,9 +38,9 @@ def period_checks(period, unit=None) -> dict[int, CheckFigures]:
             "verified_spent"):
         found[project_id] = by_check[checked_id] = CheckFigures(
             status=status, batch=batch, conclusion=conclusion, side=Side(override, verified))
-    for checked_id, indicator_id, score, reason, opinion in scores.values_list(
-            "checked_id", "indicator_id", "score", "deduction_reason", "opinion"):
-        by_check[checked_id].entries[indicator_id] = Entry(score, reason, opinion)
+    for checked_id, indicator_id, score, reason, opinion, weight in scores.values_list(
+            "checked_id", "indicator_id", "score", "deduction_reason", "opinion", "weight"):
+        by_check[checked_id].entries[indicator_id] = Entry(score, reason, opinion, weight)
     return found
 
 

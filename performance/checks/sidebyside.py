@@ -29,6 +29,7 @@ class Entry:
     score: Decimal
     deduction_reason: str = ""
     opinion: str = ""
+    weight: Decimal | None = None  # the weight it was scored against
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ class SideRow:
     check_score: Decimal | None  # None: not scored yet
     deduction_reason: str = ""
     opinion: str = ""
+    reweighted: bool = False  # scored against another weight: to be scored again
 
     @property
     def difference(self) -> Decimal | None:
@@ -102,18 +104,23 @@ class SideBySide:
 def side_by_side(result, entries: Mapping[int, Entry], side: Side,
                  policy: ScoringPolicy | None = None) -> SideBySide:
     """`result` (a ProjectResult of the checked period) beside the check's `entries` (by
-    indicator id) and its own execution figures. Scores stored for an indicator the period is
-    not measured against are left out (they cannot be compared)."""
+    indicator id) and its own execution figures, by the rules of the check page
+    (performance.services.check_sheet): a score stored against another weight than the one in
+    force counts as not scored; scores stored for an indicator the period is not measured
+    against are left out (they cannot be compared)."""
     policy = policy or current_policy()
     rows = []
     for line, scored in zip(result.lines, result.score.indicator_scores, strict=True):
         entry = entries.get(line.id)
+        # scored against another weight (the targets changed since): not counted, as on the
+        # check page (performance.services.check_sheet.SheetRow.reweighted)
+        reweighted = bool(entry and entry.weight is not None and entry.weight != scored.weight)
         rows.append(SideRow(
             indicator_id=line.id, level1=line.level1, level2=line.level2, name=line.name,
             weight=scored.weight, self_score=scored.score,
-            check_score=None if entry is None else entry.score,
+            check_score=None if entry is None or reweighted else entry.score,
             deduction_reason=entry.deduction_reason if entry else "",
-            opinion=entry.opinion if entry else ""))
+            opinion=entry.opinion if entry else "", reweighted=reweighted))
     execution_self = result.score.execution.score
     execution = check_execution_score(execution_self, override=side.execution_score,
                                       budget=result.budget, verified_spent=side.verified_spent,
