@@ -4,7 +4,13 @@ from import_export.admin import ExportMixin
 
 from budget.models import Project
 
-from . import admin_checks, admin_periods, admin_records, admin_versions  # noqa: F401 (register their models)
+from . import (  # noqa: F401 (register their models)
+    admin_checks,
+    admin_evidence,
+    admin_periods,
+    admin_records,
+    admin_versions,
+)
 from .excel.admin import ExcelImportAdminMixin, ImportJobAdmin
 from .excel.document_admin import DocumentImportAdminMixin
 from .excel.resources import Table13Resource
@@ -37,9 +43,9 @@ class IndicatorLevel1Admin(admin.ModelAdmin):
 
 @admin.register(IndicatorLevel2)
 class IndicatorLevel2Admin(admin.ModelAdmin):
-    list_display = ["name", "level1", "position"]
+    list_display = ["name", "level1", "position", "evidence_required"]
     list_select_related = ["level1"]
-    list_filter = ["level1"]
+    list_filter = ["level1", "evidence_required"]
     search_fields = ["name", "level1__name"]
 
 
@@ -52,7 +58,7 @@ class IndicatorInline(admin.TabularInline):
     model = Indicator
     extra = 0
     fields = ["position", "level1", "level2", "name", "operator", "target_value", "target_grade",
-              "unit", "weight", "direction"]
+              "unit", "weight", "direction", "evidence_required"]
     ordering = ["position", "id"]
 
     def get_queryset(self, request):
@@ -105,7 +111,8 @@ class IndicatorAdmin(DocumentImportAdminMixin, ExcelImportAdminMixin, ExportMixi
     list_display = ["name", "project", "unit_code", "level1", "level2", "operator",
                     "target_display", "unit", "weight", "direction", "retired"]
     list_select_related = ["project__unit", "level1", "level2__level1"]
-    list_filter = ["project__year", "retired", "level1", "level2", "operator", "direction"]
+    list_filter = ["project__year", "retired", "level1", "level2", "operator", "direction",
+                   "evidence_required"]
     search_fields = ["name", "project__name", "project__unit__code"]
     autocomplete_fields = ["project"]
 
