@@ -68,3 +68,17 @@ def test_postgresql_binds_parameters_on_the_server_unless_turned_off():
                  DATABASE_SERVER_SIDE_BINDING="0")
     assert on.stdout.strip().splitlines()[-1] == "True", on.stderr
     assert off.stdout.strip().splitlines()[-1] == "False", off.stderr
+
+
+def test_evidence_goes_to_s3_when_evidence_storage_is_s3():
+    code = ("from django.conf import settings; e = settings.STORAGES['evidence']; "
+            "from django.core.files.storage import storages; "
+            "print(e['BACKEND'], e['OPTIONS'].get('bucket_name'), e['OPTIONS'].get('default_acl'), "
+            "type(storages['evidence']).__name__)")
+    s3 = manage("shell", "--no-imports", "-c", code, EVIDENCE_STORAGE="s3",
+                EVIDENCE_S3_BUCKET="jxt-evidence")
+    local = manage("shell", "--no-imports", "-c", code, EVIDENCE_STORAGE="")
+    assert s3.stdout.strip().splitlines()[-1] == (
+        "storages.backends.s3.S3Storage jxt-evidence private S3Storage"), s3.stderr
+    assert local.stdout.strip().splitlines()[-1].startswith(
+        "django.core.files.storage.FileSystemStorage"), local.stderr
