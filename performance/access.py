@@ -207,7 +207,8 @@ def get_check_for_user(user, checked_id) -> CheckedProject:
     reviewer's work in progress is not shown to the unit). Http404 otherwise."""
     if not sees_all_units(user) and not user_roles(user):
         raise Http404("未找到该复核项目")
-    checked = (CheckedProject.objects.select_related("batch", "period", "project__unit")
+    checked = (CheckedProject.objects.select_related("batch", "period", "project__unit",
+                                                     "reviewer", "updated_by", "concluded_by")
                .filter(pk=checked_id).first() if str(checked_id).isdigit() else None)
     if checked is None:
         raise Http404("未找到该复核项目")
