@@ -269,3 +269,14 @@ def test_the_check_pages_queries_do_not_grow_with_the_indicators(team, checked):
         IndicatorRecordFactory(indicator=indicator, period=more.period, actual_value=D(90))
     other = CheckedProjectFactory(batch=checked.batch, project=more.project)
     assert _queries_of_the_page(more, other) == few
+
+
+def test_the_explanations_panel_lists_the_open_questions_for_the_project_page(team, checked):
+    from django.template.loader import render_to_string
+
+    asked = check_explanations.ask_explanation(checked, team.finance, "请说明<完成值>来源")
+    found = check_explanations.open_explanations_for(team.project, team.period)
+    html = render_to_string("checks/_explanations_panel.html", {"explanations": found})
+    assert "财政复核要求补充说明" in html and url("explanation", asked) in html
+    assert "请说明&lt;完成值&gt;来源" in html  # escaped
+    assert render_to_string("checks/_explanations_panel.html", {"explanations": []}).strip() == ""
