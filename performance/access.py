@@ -234,7 +234,7 @@ def get_explanation_for_user(user, request_id) -> ExplanationRequest:
         raise Http404("未找到该补充说明")
     found = (ExplanationRequest.objects
              .select_related("checked__period", "checked__project__unit", "indicator",
-                             "asked_by", "answered_by")
+                             "asked_by", "answered_by", "withdrawn_by")
              .filter(pk=request_id).first() if str(request_id).isdigit() else None)
     if found is None or not (sees_all_units(user)
                              or _sees_unit(user, found.checked.project.unit_id)):

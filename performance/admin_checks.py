@@ -74,11 +74,12 @@ class CheckScoreInline(ReadOnlyInline):
 class ExplanationInline(ReadOnlyInline):
     model = ExplanationRequest
     fields = readonly_fields = ["indicator", "question", "status", "asked_by", "asked_at",
-                                "answer", "answered_by", "answered_at"]
+                                "answer", "answered_by", "answered_at", "withdrawn_by",
+                                "withdrawn_at"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("indicator", "asked_by",
-                                                            "answered_by")
+                                                            "answered_by", "withdrawn_by")
 
 
 @admin.register(CheckBatch)
@@ -151,11 +152,13 @@ class ExplanationRequestAdmin(ReadOnlyAdmin):
     search_fields = ["question", "answer", "checked__project__name",
                      "checked__project__unit__code"]
     fields = readonly_fields = ["checked", "indicator", "question", "status", "asked_by",
-                                "asked_at", "answer", "answered_by", "answered_at"]
+                                "asked_at", "answer", "answered_by", "answered_at",
+                                "withdrawn_by", "withdrawn_at"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related(
-            "checked__project__unit", "checked__period", "indicator", "asked_by", "answered_by")
+            "checked__project__unit", "checked__period", "indicator", "asked_by", "answered_by",
+            "withdrawn_by")
 
     @admin.display(description="需说明的问题")
     def short_question(self, obj):

@@ -293,7 +293,8 @@ def test_finance_withdraws_an_open_question_and_may_ask_again(team, checked):
         explanations.withdraw_explanation(request, team.filler)
     withdrawn = explanations.withdraw_explanation(request, team.finance)
     assert withdrawn.status == ExplanationStatus.WITHDRAWN
-    assert withdrawn.answered_by == team.finance  # who withdrew it
+    assert withdrawn.withdrawn_by == team.finance and withdrawn.withdrawn_at is not None
+    assert withdrawn.answered_by is None
     explanations.ask_explanation(checked, team.finance, "换一个问题")
     assert ExplanationRequest.objects.filter(status=ExplanationStatus.OPEN).count() == 1
     assert [e.question for e in explanations.open_explanations_for(team.project, team.period)] \

@@ -172,7 +172,7 @@ def explanation(request, pk):
             return redirect(reverse("checks:explanation", args=[asked.pk]))
     finance = sees_all_units(request.user)
     earlier = list(checked.explanations.exclude(pk=asked.pk)
-                   .select_related("indicator", "asked_by", "answered_by"))
+                   .select_related("indicator", "asked_by", "answered_by", "withdrawn_by"))
     return render(request, "checks/explanation.html", {
         "asked": asked, "checked": checked, "project": checked.project, "period": checked.period,
         "form": form, "earlier": earlier, "finance": finance,

@@ -180,6 +180,8 @@ class ExplanationRequest(models.Model):
     answer = models.TextField("单位说明", blank=True)
     answered_by = user_stamp("说明人")
     answered_at = models.DateTimeField("说明时间", null=True, blank=True)
+    withdrawn_by = user_stamp("撤回人")
+    withdrawn_at = models.DateTimeField("撤回时间", null=True, blank=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "补充说明"

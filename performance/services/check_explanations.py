@@ -117,9 +117,8 @@ def withdraw_explanation(request: ExplanationRequest, user, *,
             raise CheckRefused(refusal)
         now = timezone.now()
         request.status = ExplanationStatus.WITHDRAWN
-        # for a withdrawn request answered_by/answered_at say who withdrew it and when
-        request.answered_by, request.answered_at = user, now
-        request.save(update_fields=["status", "answered_by", "answered_at"])
+        request.withdrawn_by, request.withdrawn_at = user, now
+        request.save(update_fields=["status", "withdrawn_by", "withdrawn_at"])
         record_history(checked, user, now, f"{CheckAction.WITHDRAW.label}：{request.question}",
                        channel)
     return request

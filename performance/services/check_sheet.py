@@ -113,7 +113,7 @@ def check_sheet(checked: CheckedProject, policy: ScoringPolicy | None = None) ->
         verified_spent=checked.verified_spent, policy=policy)
     totals = check_totals([row.indicator for row in rows], execution, result.score.total, policy)
     explanations = list(ExplanationRequest.objects.filter(checked=checked)
-                        .select_related("indicator", "asked_by", "answered_by"))
+                        .select_related("indicator", "asked_by", "answered_by", "withdrawn_by"))
     return CheckSheet(checked, result, rows, totals, policy.execution_weight, explanations)
 
 
