@@ -19,6 +19,8 @@ from performance.models import (
     Notice,
 )
 from performance.services import check_explanations, checks
+from performance.services.evidence import upload_evidence
+from tests import evidence_files as files
 
 from .entry_setup import make_team
 from .factories import CheckedProjectFactory, IndicatorRecordFactory, ProjectRecordFactory
@@ -259,7 +261,7 @@ def _queries_of_the_page(team, checked) -> int:
 
 
 def test_the_check_page_reads_a_bounded_number_of_queries(team, checked):
-    assert _queries_of_the_page(team, checked) <= 13
+    assert _queries_of_the_page(team, checked) <= 15  # 2 of them the 佐证材料 (files, indicators)
 
 
 def test_the_check_pages_queries_do_not_grow_with_the_indicators(team, checked):
@@ -280,3 +282,16 @@ def test_the_explanations_panel_lists_the_open_questions_for_the_project_page(te
     assert "财政复核要求补充说明" in html and url("explanation", asked) in html
     assert "请说明&lt;完成值&gt;来源" in html  # escaped
     assert render_to_string("checks/_explanations_panel.html", {"explanations": []}).strip() == ""
+
+
+def test_the_check_page_shows_the_unit_s_evidence_beside_finance_s_own(team, checked):
+    first = team.indicators[0]
+    upload_evidence(team.project, team.period, team.filler, [files.upload("签到表.pdf")],
+                    indicator=first)
+    upload_evidence(team.project, team.period, team.finance, [files.upload("核查记录.pdf")],
+                    indicator=first, checked=checked)
+    body = page(as_user(team.finance).get(url("check", checked)))
+    row = body[body.index(f'id="check-evidence-i{first.pk}"'):]
+    row = row[:row.index("</tr>")]
+    assert "签到表.pdf" in row and "核查记录.pdf" in row
+    assert 'id="check-evidence-upload"' in body and f"checked={checked.pk}" in body

@@ -10,9 +10,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from performance.models import IndicatorRecord, ProjectRecord, WorkflowStatus
+from performance.services.check_explanations import ask_explanation
+from performance.services.checks import conclude, save_check
 from performance.services.period_lock import unlock_unit
 from tests.entry_setup import lock, make_team
 from tests.factories import (
+    CheckedProjectFactory,
     IndicatorFactory,
     IndicatorRecordFactory,
     MembershipFactory,
@@ -280,3 +283,26 @@ def test_a_project_with_nothing_entered_shows_not_entered_instead_of_a_poor_grad
     grade = page.split('id="score-grade"')[1].split("</span></div>")[0]
     assert "未填报" in total and "0.00" not in total
     assert "未填报" in grade and "差" not in grade
+
+
+def test_finance_s_question_shows_to_the_unit_with_a_link_to_answer_it(team):
+    checked = CheckedProjectFactory(batch__period=team.period, project=team.project)
+    question = ask_explanation(checked, team.finance, "请说明<培训>人次的统计口径")
+    body = as_user(team.filler).get(url(team)).content.decode()
+    assert 'id="explanations"' in body
+    assert reverse("checks:explanation", args=[question.pk]) in body
+    assert "&lt;培训&gt;" in body and "<培训>" not in body
+
+
+def test_the_check_beside_the_self_score_shows_to_finance_at_once_and_to_the_unit_once_done(team):
+    checked = CheckedProjectFactory(batch__period=team.period, project=team.project)
+    assert 'id="check-panel"' in as_user(team.finance).get(url(team)).content.decode()
+    assert 'id="check-panel"' not in as_user(team.filler).get(url(team)).content.decode()
+    rows = {ind.pk: (ind.weight, "", "") for ind in team.indicators}
+    save_check(checked, team.finance, rows, version=checked.version)
+    checked.refresh_from_db()
+    conclude(checked, team.finance, "自评结果基本属实", version=checked.version)
+    for who in (team.filler, team.reviewer):
+        body = as_user(who).get(url(team)).content.decode()
+        assert 'id="check-panel"' in body and "自评结果基本属实" in body
+    assert as_user(team.outsider).get(url(team)).status_code == 404

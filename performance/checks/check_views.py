@@ -22,6 +22,7 @@ from performance.access import (
     sees_all_units,
 )
 from performance.checking import CheckAction
+from performance.evidence.panel import check_evidence
 from performance.models import ExplanationStatus, Indicator
 from performance.services import check_explanations, checks
 from performance.services.checks import CheckRefused, CheckRowsRefused
@@ -65,6 +66,7 @@ def _render(request, checked, *, sheet=None, pairs=None, form=None, ask_form=Non
         "ask_form": ask_form or AskForm(lines=sheet.result.lines),
         "reopen_form": reopen_form or ReopenForm(initial={"version": checked.version}),
         "problems": list(found), "missing": sheet.missing() if can["conclude"] else [],
+        "ev": check_evidence(request.user, checked),
         "project_url": (f"{reverse('entry:project', args=[checked.project_id])}"
                         f"?period={checked.period.code}"),
     })

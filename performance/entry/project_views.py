@@ -15,8 +15,10 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods, require_POST
 
 from performance.access import department_tier, get_project_for_user, project_rights
+from performance.checks.panel import check_panel
 from performance.evidence.panel import evidence_panel
 from performance.models import format_decimal
+from performance.services.check_explanations import open_explanations_for
 from performance.services.entry import EditConflict, EntryRefused, read_only_reason, save_entries
 from performance.services.history import project_history
 from performance.services.page_cache import cached_html, periods_key, project_version
@@ -97,12 +99,16 @@ def project_page(request, pk):
 
 
 def _page(request, project, period, content, evidence=None):
-    """The page: its (cached) content, then the 佐证材料 panel, never cached."""
+    """The page: its (cached) content, then what depends on the person and changes apart from
+    the values, never cached: finance's questions to the unit (补充说明), the 复核 beside the
+    self-score, and the 佐证材料 panel."""
     if evidence is None:
         evidence = evidence_panel(request.user, project, period)
     return render(request, "entry/project.html",
                   {"project": project, "period": period, "content": content,
-                   "evidence": evidence})
+                   "evidence": evidence,
+                   "explanations": open_explanations_for(project, period),
+                   "check_panel": check_panel(request.user, project, period)})
 
 
 def _content(project, period, candidates, rights, state, csrf_token, tiered=False,

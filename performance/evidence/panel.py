@@ -18,6 +18,7 @@ from performance.services.evidence import (
     max_file_bytes,
     max_files,
     size_text,
+    upload_refusal,
     value_rights,
 )
 
@@ -62,4 +63,39 @@ def evidence_panel(user, project, period) -> dict:
         "accept": ACCEPT_ATTRIBUTE,
         "limits": f"单个文件不超过 {size_text(max_file_bytes())}，每次最多 {max_files()} 个",
         "version": ",".join(str(row.id) for row in groups.values),
+    }
+
+
+@dataclass
+class CheckEvidenceRow:
+    label: str
+    anchor: str
+    unit_rows: list
+    check_rows: list
+
+
+def check_evidence(user, checked) -> dict:
+    """The check page's 佐证材料: beside each indicator (and the project) the files the unit
+    attached to its values and those attached to the 复核 opinion, and the upload form for the
+    复核 evidence while the check may change (two queries: the evidence, the indicators)."""
+    project, period = checked.project, checked.period
+    groups = evidence_for(project, period)
+    refusal = upload_refusal(project, period, user, checked=checked)
+    mine = groups.checked.get(checked.pk, [])
+    for row in mine:
+        row.deletable = refusal is None
+    by_indicator: dict[int | None, list] = {}
+    for row in mine:
+        by_indicator.setdefault(row.indicator_id, []).append(row)
+    indicators = list(Indicator.objects.filter(project=project).order_by("position", "id"))
+    rows = [CheckEvidenceRow("项目（本期）", "check-evidence-p", groups.project,
+                             by_indicator.get(None, []))]
+    rows += [CheckEvidenceRow(ind.name, f"check-evidence-i{ind.id}", groups.indicators.get(ind.id, []),
+                              by_indicator.get(ind.id, [])) for ind in indicators]
+    return {
+        "checked": checked, "rows": rows, "indicators": indicators,
+        "next": f"{reverse('checks:check', args=[checked.pk])}#check-evidence",
+        "can_upload": refusal is None, "refusal": refusal,
+        "accept": ACCEPT_ATTRIBUTE,
+        "limits": f"单个文件不超过 {size_text(max_file_bytes())}，每次最多 {max_files()} 个",
     }
