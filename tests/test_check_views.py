@@ -86,7 +86,7 @@ def test_finance_sees_the_grid_beside_the_self_scores(team, checked):
     assert f'name="i{first.id}-score"' in html and 'name="verified_spent"' in html
     assert "自评偏差" in html and "96.50" in html  # the self total
     assert "保存" in html and "要求单位补充说明" in html
-    assert 'value="conclude"' not in html  # 待复核: nothing to conclude yet
+    assert 'value="conclude"' in html  # 待复核: scores and 完成复核 in one step
 
 
 def test_finance_enters_scores_and_sees_totals_and_differences(team, checked):
@@ -295,3 +295,14 @@ def test_the_check_page_shows_the_unit_s_evidence_beside_finance_s_own(team, che
     row = row[:row.index("</tr>")]
     assert "签到表.pdf" in row and "核查记录.pdf" in row
     assert 'id="check-evidence-upload"' in body and f"checked={checked.pk}" in body
+
+
+def test_a_check_not_yet_started_is_scored_and_concluded_in_one_step(team, checked):
+    assert checked.status == CheckStatus.PENDING
+    client = as_user(team.finance)
+    assert 'value="conclude"' in page(client.get(url("check", checked)))
+    response = client.post(url("check_save", checked),
+                           grid(team, checked, conclusion="基本属实", action="conclude"))
+    assert response.status_code == 302
+    checked.refresh_from_db()
+    assert checked.status == CheckStatus.DONE and checked.conclusion == "基本属实"
