@@ -253,6 +253,10 @@ class Project(models.Model):
         related_name="projects",
         help_text="表8 中对应的项目行；名称不一致时为空，由目标审核报告。",
     )
+    carried_from = models.ForeignKey(
+        "self", verbose_name="上年度同名项目", on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="carried_to",
+        help_text="导入下一年度表13时按单位内项目名称匹配的上年度项目（延续项目）")
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
     objects = ProjectQuerySet.as_manager()

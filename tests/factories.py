@@ -9,6 +9,7 @@ from django.contrib.auth.models import User
 from budget.models import Department, Membership, Project, Role, Unit
 from performance.domain import Direction, Operator
 from performance.models import (
+    BudgetSuggestion,
     CheckBatch,
     CheckedProject,
     CheckScore,
@@ -17,6 +18,7 @@ from performance.models import (
     IndicatorRecord,
     PeriodKind,
     ProjectRecord,
+    Rectification,
     ReportingPeriod,
 )
 
@@ -200,3 +202,36 @@ class CheckScoreFactory(factory.django.DjangoModelFactory):
     indicator = factory.SubFactory(IndicatorFactory)
     weight = factory.SelfAttribute("indicator.weight")
     score = factory.SelfAttribute("indicator.weight")
+
+
+class RectificationFactory(factory.django.DjangoModelFactory):
+    """A 整改事项 raised by hand (the services raise the others)."""
+
+    class Meta:
+        model = Rectification
+
+    project = factory.SubFactory(ProjectFactory)
+    unit = factory.SelfAttribute("project.unit")
+    period = factory.SubFactory(PeriodFactory)
+    source = "manual"
+    problem = "培训台账不完整"
+    required_action = "补齐培训签到表和影像资料"
+    deadline = datetime.date(2026, 6, 30)
+    raised_at = factory.LazyFunction(lambda: datetime.datetime(2026, 4, 1, 9, 0,
+                                                               tzinfo=datetime.UTC))
+
+
+class BudgetSuggestionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = BudgetSuggestion
+
+    project = factory.SubFactory(ProjectFactory)
+    period = factory.SubFactory(PeriodFactory)
+    total = Decimal("85.00")
+    grade = "良"
+    grade_source = "self"
+    base_amount = factory.SelfAttribute("project.budget_amount")
+    action = "keep"
+    suggested_amount = factory.SelfAttribute("project.budget_amount")
+    computed_at = factory.LazyFunction(lambda: datetime.datetime(2026, 4, 1, 9, 0,
+                                                                 tzinfo=datetime.UTC))

@@ -13,7 +13,15 @@ from .evidence import Evidence
 from .imports import ImportJob, ImportKind, ImportStatus
 from .periods import PeriodKind, PeriodLockEvent, PeriodStatus, PeriodUnitUnlock, ReportingPeriod
 from .records import IndicatorRecord, ProjectRecord, WorkflowStatus
+from .rectification import (
+    Rectification,
+    RectificationSource,
+    RectificationStatus,
+    WarningResponse,
+)
 from .reminders import Notice, ReminderAudience, ReminderLog, ReminderStatus
+from .report_jobs import ReportJob, ReportJobStatus
+from .results import BudgetAction, BudgetSuggestion, SuggestionRule
 from .review import FindingDecision, ProjectReview, TargetReviewResult
 from .targets import (
     GRADES,
@@ -28,6 +36,8 @@ from .targets import (
 from .versions import IndicatorTarget, RowChange, TargetVersion, VersionKind, VersionStep
 
 __all__ = [
+    "BudgetAction", "BudgetSuggestion", "Rectification", "RectificationSource",
+    "RectificationStatus", "ReportJob", "ReportJobStatus", "SuggestionRule", "WarningResponse",
     "CheckBatch", "CheckScore", "CheckStatus", "CheckedProject", "Evidence", "ExplanationRequest",
     "ExplanationStatus", "SelectionReason",
     "GRADES", "VALUE", "AnnualGoal", "FindingDecision", "ImportJob", "ImportKind",

@@ -61,6 +61,9 @@ class Evidence(models.Model):
     checked = models.ForeignKey(CheckedProject, verbose_name="复核项目", on_delete=models.CASCADE,
                                 null=True, blank=True, related_name="evidence",
                                 help_text="复核意见的佐证材料（财政）")
+    rectification = models.ForeignKey(
+        "performance.Rectification", verbose_name="整改事项", on_delete=models.CASCADE,
+        null=True, blank=True, related_name="evidence", help_text="整改事项的佐证材料")
     file = models.FileField("文件", storage=evidence_storage, upload_to=evidence_path,
                             max_length=300)
     name = models.CharField("文件名", max_length=200)
