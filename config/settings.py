@@ -184,6 +184,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "performance.reminders.tasks.scan_reminders",
         "schedule": 60 * 60,
     },
+    "rectifications-raise-daily": {
+        "task": "performance.tasks.raise_rectifications",
+        "schedule": 24 * 60 * 60,
+    },
 }
 
 # Deadline reminders (performance/reminders/steps.py has the defaults and their meaning):
@@ -202,6 +206,16 @@ REMINDERS = {
     "quiet_hours": [22, 8],
 }
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000")
+
+# 问题整改 (docs/rectification.md): a monitoring warning's response (继续执行/调剂/取消) is due
+# within N working days of the item being raised; the rectification itself within M calendar
+# days. Working days are Mon–Fri minus RECTIFICATION_HOLIDAYS plus RECTIFICATION_EXTRA_WORKDAYS
+# (调休 weekends): comma lists of ISO dates, e.g. "2025-10-01,2025-10-02" — China's official
+# calendar is published yearly and cannot be computed.
+RECTIFICATION_RESPONSE_WORKING_DAYS = env_int("RECTIFICATION_RESPONSE_WORKING_DAYS", 10)
+RECTIFICATION_DEADLINE_DAYS = env_int("RECTIFICATION_DEADLINE_DAYS", 30)
+RECTIFICATION_HOLIDAYS = env_list("RECTIFICATION_HOLIDAYS")
+RECTIFICATION_EXTRA_WORKDAYS = env_list("RECTIFICATION_EXTRA_WORKDAYS")
 
 # The cache holds the rendered content of the busiest pages and the dashboard's data, each
 # under the version of the data it shows (performance.services.page_cache), so it is never
