@@ -16,4 +16,5 @@ urlpatterns = [
     path("adjustments/", include("performance.adjustments.urls")),
     path("checks/", include("performance.checks.urls")),
     path("evidence/", include("performance.evidence.urls")),
+    path("reports/", include("performance.reports.urls")),
 ]
