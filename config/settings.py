@@ -248,6 +248,13 @@ EXCEL_ASYNC_THRESHOLD_BYTES = env_int("EXCEL_ASYNC_THRESHOLD_BYTES", 512 * 1024)
 MEDIA_ROOT = env("MEDIA_ROOT", str(BASE_DIR / "media"))
 MEDIA_URL = "media/"
 
+# Reports in Word (docs/reports.md): a folder of the deployment's own docxtpl templates; a file
+# there named like a default (self_evaluation.docx, monitoring.docx, check.docx) replaces it.
+# A unit's zip runs inline when the Celery broker is unreachable and it holds at most
+# REPORT_ZIP_INLINE_MAX reports; a larger one is marked failed with the reason.
+REPORT_TEMPLATE_DIR = env("REPORT_TEMPLATE_DIR")
+REPORT_ZIP_INLINE_MAX = env_int("REPORT_ZIP_INLINE_MAX", 30)
+
 # 佐证材料 (docs/evidence.md): stored through the "evidence" storage, never at a public URL
 # (served only by a view that checks access): a folder under MEDIA_ROOT by default, an
 # S3-compatible bucket (MinIO…) with EVIDENCE_STORAGE=s3. Limits per file and per project.
