@@ -16,5 +16,6 @@ urlpatterns = [
     path("adjustments/", include("performance.adjustments.urls")),
     path("checks/", include("performance.checks.urls")),
     path("evidence/", include("performance.evidence.urls")),
+    path("rectification/", include("performance.rectification.urls")),
     path("reports/", include("performance.reports.urls")),
 ]
