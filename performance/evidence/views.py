@@ -15,7 +15,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from performance.access import get_evidence_for_user, get_project_for_user, sees_all_units
-from performance.models import CheckedProject, Indicator, ReportingPeriod
+from performance.models import CheckedProject, Indicator, Rectification, ReportingPeriod
 from performance.services.evidence import (
     EvidenceRefused,
     delete_evidence,
@@ -48,8 +48,9 @@ def _content_length(request) -> int:
 @login_required
 @require_POST
 def upload(request):
-    """Files for a project in a period (of an indicator, or of a 复核 opinion with `checked`).
-    The project, the period, `checked` and `next` may come in the query string, so that an
+    """Files for a project in a period (of an indicator, of a 复核 opinion with `checked`, or
+    of a 整改事项 with `rectification`). The project, the period, `checked`, `rectification`
+    and `next` may come in the query string, so that an
     upload too large to read is refused before its body is touched."""
     length = _content_length(request)
     too_big = length > max_request_bytes()
@@ -75,6 +76,15 @@ def upload(request):
                                                 period=period).first()
         if checked is None:
             raise Http404("未找到该复核项目")
+    rectification = None
+    if param("rectification"):
+        rectification = (Rectification.objects.select_related("project")
+                         .filter(pk=param("rectification"), project=project, period=period)
+                         .first() if param("rectification").isdigit() else None)
+        if rectification is None:
+            raise Http404("未找到该整改事项")
+        back = _back(request, param("next"),
+                     reverse("rectification:detail", args=[rectification.pk]) + "#evidence")
     indicator = None
     if param("indicator"):
         indicator = (Indicator.all_objects.filter(pk=param("indicator"), project=project).first()
@@ -89,7 +99,8 @@ def upload(request):
         return redirect(back)
     try:
         rows = upload_evidence(project, period, request.user, files, indicator=indicator,
-                               checked=checked, note=request.POST.get("note", ""))
+                               checked=checked, note=request.POST.get("note", ""),
+                               rectification=rectification)
     except EvidenceRefused as exc:
         for message in exc.messages:
             messages.error(request, message)

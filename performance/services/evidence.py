@@ -8,6 +8,8 @@ Who may change them:
   check in that period), a 填报人 or 单位审核人 of the unit, who may then delete only what was
   uploaded after the question was asked;
 - evidence of a 复核 opinion: finance, until the check is 已复核;
+- evidence of a 整改事项 (stored against the item's project and period): a 填报人 or 单位审核人
+  of the item's unit while it is 待整改 or 整改中 (docs/rectification.md);
 - the admin site and the command line (Channel.ADMIN/COMMAND): always.
 
 An upload checks every file before anything is stored (count, size, the project's total,
@@ -38,6 +40,7 @@ from performance.models import (
     ExplanationStatus,
     Indicator,
     ProjectRecord,
+    Rectification,
 )
 from performance.models.evidence import evidence_files, evidence_path
 from performance.workflow import Capacity, Channel
@@ -126,8 +129,10 @@ def value_rights(project, period, user, *, channel=Channel.PAGE, record=_READ,
 
 
 def upload_refusal(project, period, user, *, checked=None, channel=Channel.PAGE,
-                   record=_READ) -> str | None:
+                   record=_READ, rectification=None) -> str | None:
     """Why `user` may not add evidence now (None: may)."""
+    if rectification is not None:
+        return rectification_refusal(rectification, user, channel=channel)
     if checked is not None:
         rights = project_rights(user, project)
         return _checked_refusal(checked, rights, rights.capacities(channel))
@@ -139,6 +144,8 @@ def delete_refusal(evidence: Evidence, user, *, channel=Channel.PAGE) -> str | N
     if evidence.checked_id:
         rights = project_rights(user, evidence.project)
         return _checked_refusal(evidence.checked, rights, rights.capacities(channel))
+    if evidence.rectification_id:
+        return rectification_refusal(evidence.rectification, user, channel=channel)
     return value_rights(evidence.project, evidence.period, user,
                         channel=channel).delete_refusal(evidence)
 
@@ -150,6 +157,19 @@ def _checked_refusal(checked, rights, capacities) -> str | None:
         return "只有财政审核人可以上传或删除复核意见的佐证材料。"
     if checked.status == CheckStatus.DONE:
         return "该项目已完成复核，复核意见的佐证材料不能再修改。"
+    return None
+
+
+def rectification_refusal(item, user, *, channel=Channel.PAGE) -> str | None:
+    """Why `user` may not add or delete evidence of the 整改事项 `item` now (None: may)."""
+    capacities = project_rights(user, item.project).capacities(channel)
+    if Capacity.ADMIN in capacities:
+        return None
+    if not {Capacity.FILLER, Capacity.UNIT_REVIEWER} & capacities:
+        return "只有责任单位的填报人或单位审核人可以上传或删除整改事项的佐证材料。"
+    if item.status not in ("pending", "in_progress"):
+        return (f"该整改事项{item.get_status_display()}，佐证材料不能再修改"
+                "（如需补充，请财政退回整改）。")
     return None
 
 
@@ -177,13 +197,19 @@ class _Checked:
 
 
 def upload_evidence(project, period, user, files, *, indicator=None, checked=None, note: str = "",
-                    channel: str = Channel.PAGE) -> list[Evidence]:
+                    channel: str = Channel.PAGE, rectification=None) -> list[Evidence]:
     """Store `files` (Django File objects) as evidence of `project` in `period`: of the
-    project's record, of `indicator`'s value, or of the 复核 opinion `checked` (on
-    `indicator`, if given). All or nothing; raises EvidenceRefused."""
+    project's record, of `indicator`'s value, of the 复核 opinion `checked` (on
+    `indicator`, if given), or of the 整改事项 `rectification` (its project and period; pass
+    them). All or nothing; raises EvidenceRefused."""
     files = list(files)
     _check_target(project, period, indicator, checked)
-    refusal = upload_refusal(project, period, user, checked=checked, channel=channel)
+    if rectification is not None and (rectification.project_id != project.pk
+                                      or rectification.period_id != period.pk
+                                      or indicator is not None or checked is not None):
+        raise EvidenceRefused("该整改事项不属于本项目本期间。")
+    refusal = upload_refusal(project, period, user, checked=checked, channel=channel,
+                             rectification=rectification)
     if refusal:
         raise EvidenceRefused(refusal)
     note = (note or "").strip()
@@ -195,7 +221,7 @@ def upload_evidence(project, period, user, files, *, indicator=None, checked=Non
         rows = []
         for item in prepared:
             row = Evidence(project=project, period=period, indicator=indicator, checked=checked,
-                           name=item.name, content_type=item.type.content_type,
+                           rectification=rectification, name=item.name, content_type=item.type.content_type,
                            kind=item.type.kind, size=item.size, sha256=item.sha256, note=note,
                            uploaded_by=user)
             stored = evidence_files.save(evidence_path(row, f"f.{item.type.extension}"),
@@ -208,8 +234,10 @@ def upload_evidence(project, period, user, files, *, indicator=None, checked=Non
             record = _locked_record(project, period)
             if checked is not None:
                 checked = CheckedProject.objects.select_for_update().get(pk=checked.pk)
+            if rectification is not None:
+                rectification = _locked_rectification(rectification.pk)
             refusal = upload_refusal(project, period, user, checked=checked, channel=channel,
-                                     record=record)
+                                     record=record, rectification=rectification)
             if refusal:
                 raise EvidenceRefused(refusal)
             _check_total(project, _project_total(project), sum(r.size for r in rows))
@@ -223,6 +251,11 @@ def upload_evidence(project, period, user, files, *, indicator=None, checked=Non
             evidence_files.delete(name)
         raise
     return rows
+
+
+def _locked_rectification(pk) -> Rectification:
+    return (Rectification.objects.select_for_update(of=("self",))
+            .select_related("project").get(pk=pk))
 
 
 def _check_target(project, period, indicator, checked) -> None:
@@ -323,6 +356,8 @@ def delete_evidence(evidence: Evidence, user, *, channel: str = Channel.PAGE) ->
                .select_related("project__unit", "checked").filter(pk=evidence.pk).first())
         if row is None:
             raise EvidenceRefused("该文件已被删除。")
+        if row.rectification_id:
+            row.rectification = _locked_rectification(row.rectification_id)
         row.period = period
         refusal = delete_refusal(row, user, channel=channel)
         if refusal:
@@ -356,7 +391,8 @@ class EvidenceGroups:
 def evidence_for(project, period) -> EvidenceGroups:
     """The project's evidence in `period`, grouped (one query)."""
     groups = EvidenceGroups([], defaultdict(list), defaultdict(list))
-    for row in (Evidence.objects.filter(project=project, period=period)
+    for row in (Evidence.objects.filter(project=project, period=period,
+                                        rectification__isnull=True)
                 .select_related("uploaded_by").order_by("uploaded_at", "id")):
         if row.checked_id:
             groups.checked[row.checked_id].append(row)
@@ -366,6 +402,12 @@ def evidence_for(project, period) -> EvidenceGroups:
             groups.project.append(row)
     groups.indicators, groups.checked = dict(groups.indicators), dict(groups.checked)
     return groups
+
+
+def evidence_of_rectification(item) -> list[Evidence]:
+    """The evidence files of the 整改事项 `item`, oldest first (one query)."""
+    return list(Evidence.objects.filter(rectification=item).select_related("uploaded_by")
+                .order_by("uploaded_at", "id"))
 
 
 def _needs_evidence() -> Q:
