@@ -11,7 +11,14 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from budget.models import Membership, Project, Role, Unit
-from performance.models import CheckedProject, CheckStatus, Evidence, ExplanationRequest, ImportJob
+from performance.models import (
+    CheckedProject,
+    CheckStatus,
+    Evidence,
+    ExplanationRequest,
+    ImportJob,
+    Rectification,
+)
 from performance.workflow import CHANNEL_CAPACITY, Capacity
 
 
@@ -259,3 +266,31 @@ def get_evidence_for_user(user, evidence_id):
         if evidence.checked_id and evidence.checked.status != CheckStatus.DONE:
             raise Http404("未找到该文件")
     return evidence
+
+
+# -- 问题整改 (docs/rectification.md) ---------------------------------------------------------------
+
+
+def visible_rectifications(user) -> QuerySet[Rectification]:
+    """The 整改事项 `user` may see: finance every one; a unit's members (and its 主管部门's
+    reviewers) their unit's; nobody else any."""
+    if sees_all_units(user):
+        return Rectification.objects.all()
+    units = {unit_id for unit_id, _ in user_roles(user)}
+    if not units:
+        return Rectification.objects.none()
+    return Rectification.objects.filter(unit_id__in=units)
+
+
+def get_rectification_for_user(user, pk) -> Rectification:
+    """A 整改事项 (with its unit, project, period and indicator) if `user` may see it
+    (visible_rectifications' rule); Http404 otherwise."""
+    if not sees_all_units(user) and not user_roles(user):
+        raise Http404("未找到该整改事项")
+    found = (visible_rectifications(user)
+             .select_related("unit", "project__unit", "period", "indicator", "raised_by",
+                             "responded_by", "done_by", "confirmed_by", "updated_by")
+             .filter(pk=pk).first() if str(pk).isdigit() else None)
+    if found is None:
+        raise Http404("未找到该整改事项")
+    return found
