@@ -270,3 +270,25 @@ def test_a_refused_source_is_reported_and_does_not_stop_the_run(period, monkeypa
 
     assert len(report.raised) == 1 and len(report.refused) == 1
     assert "年度不符" in report.refused[0]
+
+
+def test_concluding_a_check_raises_its_deductions_on_commit(db, django_capture_on_commit_callbacks):
+    from performance.services import checks
+    from tests.entry_setup import make_team
+    from tests.factories import IndicatorRecordFactory
+
+    team = make_team()
+    for indicator in team.indicators:
+        IndicatorRecordFactory(indicator=indicator, period=team.period, actual_value=Decimal(100))
+    checked = CheckedProjectFactory(batch__period=team.period, project=team.project)
+    scores = {ind.id: (ind.weight - (2 if n == 1 else 0), "进度滞后" if n == 1 else "", "")
+              for n, ind in enumerate(team.indicators)}
+    checked = checks.save_check(checked, team.finance, scores, version=checked.version)
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        checks.conclude(checked, team.finance, "基本客观", version=checked.version)
+
+    assert len(callbacks) == 1
+    item = Rectification.objects.get()
+    assert item.source_key == f"check:{checked.pk}:{team.indicators[1].pk}"
+    assert item.raised_by == team.finance and "进度滞后" in item.problem

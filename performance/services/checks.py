@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 
 from django.db import transaction
 from django.utils import timezone
@@ -26,6 +27,7 @@ from performance.models import (
 )
 from performance.scoring.checks import score_out_of_range
 from performance.scoring.policy import ScoringPolicy
+from performance.services.rectification_sources import raise_after_conclude
 from performance.services.scoring import current_policy
 from performance.workflow import Channel
 
@@ -135,6 +137,8 @@ def conclude(checked: CheckedProject, user, conclusion: str, *, version: int,
                status=CheckStatus.DONE, conclusion=conclusion, concluded_at=now,
                concluded_by=user)
         refresh_snapshot(checked, policy)
+        # Its deductions become 整改事项 once committed (failures logged; the daily run retries).
+        transaction.on_commit(partial(raise_after_conclude, checked.pk))
     return checked
 
 

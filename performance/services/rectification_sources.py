@@ -196,12 +196,15 @@ def check_problem(period, score) -> str:
 
 def raise_after_conclude(checked_id: int) -> RaiseReport | None:
     """Called on commit once a 复核 is concluded: raise its deductions now rather than at the
-    next daily run. A failure is logged, never raised: the daily run catches up."""
+    next daily run, raised by whoever concluded it (finance hears of the unit's progress). A
+    failure is logged, never raised: the daily run catches up."""
     try:
-        checked = CheckedProject.objects.select_related("period").get(pk=checked_id)
+        checked = (CheckedProject.objects.select_related("period", "concluded_by")
+                   .get(pk=checked_id))
         if checked.status != CheckStatus.DONE:
             return None
-        return raise_from_checks(checked.period, checked_ids=[checked_id])
+        return raise_from_checks(checked.period, checked_ids=[checked_id],
+                                 user=checked.concluded_by)
     except Exception:
         logger.exception("raising the 整改事项 of 复核 %s failed; the daily run will retry",
                          checked_id)
