@@ -12,3 +12,15 @@ def run_import_job(job_id: int) -> str:
 
     job = ImportJob.objects.get(pk=job_id)
     return run_job(job).status
+
+
+@shared_task
+def raise_rectifications(period_code: str | None = None) -> dict:
+    """Daily (CELERY_BEAT_SCHEDULE): raise the 整改事项 of monitoring warnings and 复核
+    deductions of this and last year's periods (or of one period), once per source."""
+    from performance.models import ReportingPeriod
+    from performance.services.rectification_sources import raise_all
+
+    periods = None if period_code is None else list(
+        ReportingPeriod.objects.filter(code=period_code))
+    return {code: report.summary() for code, report in raise_all(periods=periods).items()}
