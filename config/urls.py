@@ -16,6 +16,7 @@ urlpatterns = [
     path("adjustments/", include("performance.adjustments.urls")),
     path("checks/", include("performance.checks.urls")),
     path("evidence/", include("performance.evidence.urls")),
+    path("results/", include("performance.results.urls")),
     path("rectification/", include("performance.rectification.urls")),
     path("reports/", include("performance.reports.urls")),
 ]
