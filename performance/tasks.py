@@ -24,3 +24,11 @@ def raise_rectifications(period_code: str | None = None) -> dict:
     periods = None if period_code is None else list(
         ReportingPeriod.objects.filter(code=period_code))
     return {code: report.summary() for code, report in raise_all(periods=periods).items()}
+
+
+@shared_task
+def build_report_zip(job_id: int) -> str | None:
+    """A unit's reports as one zip (docs/reports.md): a redelivered task does nothing."""
+    from performance.reports.jobs import build_zip
+
+    return build_zip(job_id)
