@@ -294,3 +294,17 @@ def get_rectification_for_user(user, pk) -> Rectification:
     if found is None:
         raise Http404("未找到该整改事项")
     return found
+
+
+def get_report_job_for_user(user, job_id):
+    """A unit's report zip (ReportJob, with its unit and period) if `user` may see its unit
+    (get_unit_for_user's rules); Http404 otherwise."""
+    from performance.models import ReportJob
+
+    if not sees_all_units(user) and not user_roles(user):
+        raise Http404("未找到该任务")
+    job = (ReportJob.objects.select_related("unit", "period", "created_by").filter(pk=job_id)
+           .first() if str(job_id).isdigit() else None)
+    if job is None or not (sees_all_units(user) or _sees_unit(user, job.unit_id)):
+        raise Http404("未找到该任务")
+    return job
