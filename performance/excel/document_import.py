@@ -30,7 +30,13 @@ from .cli import finding_text
 from .errors import BadFile, ExcelImportError
 from .export import target_rows_workbook
 from .sheets import BOLD, CENTER, HEADER_FILL, SheetWriter
-from .targets_import import TargetsImport, missing_projects, review_rows, writer_problems
+from .targets_import import (
+    TargetsImport,
+    carry_over,
+    missing_projects,
+    review_rows,
+    writer_problems,
+)
 from .values import LevelNames
 
 SOURCE_SHOWN = 60  # characters of a source line shown with a finding
@@ -84,6 +90,7 @@ class DocumentImport:
         notes = [finding_line(f) for f in self.doc.warnings]
         notes += [f"文件中缺少的指标：{m}" for m in self.result.missing]
         notes += [f"文件中缺少的项目：{m}" for m in self.targets.missing_projects]
+        notes += self.targets.link_notes()
         notes += [finding_text(f) for f in self.targets.findings]
         return notes
 
@@ -200,7 +207,8 @@ def import_document(doc: DocumentRead, year: int, *, dry_run: bool = False,
     except TargetsError as exc:
         raise DocumentImportError(doc, exc.problems) from exc
     targets = TargetsImport(result=result, rows=len(doc.rows), sheet="表13", findings=findings,
-                            missing_projects=missing_projects(year, doc.rows))
+                            missing_projects=missing_projects(year, doc.rows),
+                            link=carry_over(year, doc.rows, dry_run=dry_run))
     return DocumentImport(doc=doc, targets=targets)
 
 

@@ -92,6 +92,7 @@ def _run(job: ImportJob, handle) -> tuple[str, list[str]]:
         notes = [f"调整申请：{notice}" for notice in outcome.result.notices]
         notes += [f"文件中缺少的指标：{m}" for m in outcome.result.missing]
         notes += [f"文件中缺少的项目：{m}" for m in outcome.missing_projects]
+        notes += outcome.link_notes()
         notes += [finding_text(f) for f in outcome.findings]
         return outcome.summary(), notes
     result = import_actuals(

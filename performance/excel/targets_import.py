@@ -19,6 +19,7 @@ from performance.normalize import (
     normalize_operator,
     parse_target,
 )
+from performance.services.carry_over import LinkReport, link_previous_year, preview_links
 from performance.services.targets import Problem, TargetsError, TargetsResult, apply_targets
 from performance.workflow import Channel
 
@@ -40,12 +41,18 @@ class TargetsImport:
     sheet: str
     findings: list = field(default_factory=list)  # performance.review findings, if available
     missing_projects: list[str] = field(default_factory=list)
+    link: LinkReport | None = None  # last year's projects continued (services.carry_over)
 
     def summary(self) -> str:
         text = f"读取 {self.rows} 行指标。" + self.result.summary()
         if self.missing_projects:
             text += f"；数据库中有、文件中没有的项目 {len(self.missing_projects)} 个（未删除）"
+        if self.link is not None:
+            text += f"；{self.link.summary()}"
         return text
+
+    def link_notes(self) -> list[str]:
+        return self.link.notes() if self.link is not None else []
 
 
 def read_targets(source, *, filename: str | None = None, sheet: str | None = None,
@@ -86,7 +93,19 @@ def import_targets(source, year: int, *, dry_run: bool = False, replace: bool = 
     except TargetsError as exc:
         raise ExcelImportError(exc.problems, table.filename) from exc
     return TargetsImport(result=result, rows=len(rows), sheet=table.sheet, findings=findings,
-                         missing_projects=missing_projects(year, rows))
+                         missing_projects=missing_projects(year, rows),
+                         link=carry_over(year, rows, dry_run=dry_run))
+
+
+def carry_over(year: int, rows: list[TargetRow], *, dry_run: bool) -> LinkReport:
+    """Link the file's projects to last year's of the same name in their unit (a dry run:
+    what would be linked)."""
+    names = {(row.unit_code, row.project_name) for row in rows}
+    if dry_run:
+        return preview_links(year, names)
+    unit_ids = Unit.objects.filter(code__in={code for code, _ in names}).values_list("id",
+                                                                                  flat=True)
+    return link_previous_year(year, list(unit_ids))
 
 
 class _Converter:

@@ -35,3 +35,5 @@ class Command(BaseCommand):
             raise fail(self, exc) from exc
         self.stdout.write(f"工作表“{outcome.sheet}”：{outcome.summary()}")
         report_targets(self, outcome, dry_run=options["dry_run"])
+        for note in outcome.link_notes():
+            self.stdout.write(note)
