@@ -398,4 +398,4 @@ def test_scan_queries_do_not_grow_with_units(period):
     many, sent_many = queries(27, 3)
 
     assert (sent_few, sent_many) == (3, 30)
-    assert few == many <= 10
+    assert few == many <= 11  # + the open 整改事项 owed (rectification_steps)

@@ -7,6 +7,7 @@ per period (no per-unit loop), finds
   * 主管部门审核人 of projects their units approved and the department has not decided for
     `review_after_days` (daily; only where the tier put projects at 单位已审核),
   * finance staff: a daily summary of overdue units, once the deadline has passed.
+  * open 整改事项 past their response deadline or deadline, of any period (rectification_steps).
 Each (period, unit or "*", recipient, step) is claimed by inserting its ReminderLog row (bulk;
 the unique constraint makes a concurrent scan lose, IntegrityError = someone else has it).
 The claims of one recipient and step form one message. Failed sends, and claims never tried,
@@ -49,6 +50,7 @@ from performance.models import (
 )
 
 from . import messages as text
+from . import rectification_steps
 from .steps import (
     config,
     department_step,
@@ -106,6 +108,7 @@ def scan(now: datetime.datetime | None = None, *, dry_run: bool = False) -> Scan
         return ScanResult(quiet=True)
     periods = list(ReportingPeriod.objects.filter(status=PeriodStatus.OPEN, deadline__isnull=False))
     owed = [row for period in periods for row in _owed(period, today, now, cfg)]
+    owed += rectification_steps.owed(today, cfg)  # open 整改事项 of any period
     claimed = _claimed_keys(owed)
     todo = [row for row in owed if _key(row) not in claimed]
     result = ScanResult(already_claimed=len(owed) - len(todo))
@@ -319,16 +322,15 @@ def _messages(rows, names: dict) -> list[Message]:
 
 def _retries(periods, now, cfg, exclude) -> list[Message]:
     """Claims of open periods to try again: failed ones after their backoff, and claims whose
-    send task never ran (lost before it reached the broker) after a grace period. Delivery's
-    fence on `attempts` makes a duplicate dispatch a no-op."""
-    if not periods:
-        return []
+    send task never ran (lost before it reached the broker) after a grace period; 整改 claims
+    whatever their period's status. Delivery's fence on `attempts` makes a duplicate dispatch a
+    no-op."""
     grace = now - datetime.timedelta(minutes=cfg["unsent_grace_minutes"])
     rows = [
         row for row in ReminderLog.objects.filter(
             Q(status=ReminderStatus.FAILED, attempts__lt=cfg["retry_max_attempts"])
             | Q(status=ReminderStatus.CLAIMED, attempts=0, claimed_at__lt=grace),
-            period__in=periods,
+            Q(period__in=periods) | Q(step__startswith=rectification_steps.PREFIX),
         ).select_related("recipient").only(
             "period_id", "scope", "recipient__username", "audience", "step", "subject",
             "status", "attempts", "claimed_at",
