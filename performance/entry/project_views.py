@@ -18,6 +18,7 @@ from performance.access import department_tier, get_project_for_user, project_ri
 from performance.checks.panel import check_panel
 from performance.evidence.panel import evidence_panel
 from performance.models import format_decimal
+from performance.services.carry_over import previous_year
 from performance.services.check_explanations import open_explanations_for
 from performance.services.entry import EditConflict, EntryRefused, read_only_reason, save_entries
 from performance.services.history import project_history
@@ -68,12 +69,13 @@ def project_page(request, pk):
         # shown (its ids) too, since what blocks a submission depends on it
         tiered = department_tier(project.unit)
         evidence = evidence_panel(request.user, project, period)
+        previous = previous_year(project)  # last year's grade and suggestion (延续项目)
         content = cached_html(
             "project", [project.pk, period.pk, sorted(rights.capacities()), state, tiered,
                         periods_key(candidates), project_version(project, period),
-                        evidence["version"]],
+                        evidence["version"], previous.key if previous else ""],
             lambda extra: _content(project, period, candidates, rights, state, tiered=tiered,
-                                   **extra),
+                                   previous=previous, **extra),
             request)
         return _page(request, project, period, content, evidence)
     sheet = load_sheet(project, period)
@@ -112,7 +114,7 @@ def _page(request, project, period, content, evidence=None):
 
 
 def _content(project, period, candidates, rights, state, csrf_token, tiered=False,
-             sheet=None) -> str:
+             sheet=None, previous=None) -> str:
     """The page's content for someone with `rights`, the period in `state` for the project's
     unit, `tiered` when the unit passes its 主管部门; `sheet` (with its forms) when a POST has
     read it, else read here. Uses no user and no request: see page_cache."""
@@ -127,7 +129,9 @@ def _content(project, period, candidates, rights, state, csrf_token, tiered=Fals
                                        records=sheet.records, record=sheet.record)
     capacities = rights.capacities(Channel.PAGE)
     status = sheet.record.status if sheet.record else None
+    previous = previous or previous_year(project)
     return render_to_string("entry/_project_content.html", {
+        "previous": previous,
         "project": project, "period": period, "periods": candidates, "sheet": sheet,
         "rights": rights, "read_only": read_only, "editable": not read_only,
         "locked": state == PeriodState.LOCKED, "unit_open": state == PeriodState.UNIT_OPEN,
