@@ -9,6 +9,7 @@ from . import (  # noqa: F401 (register their models)
     admin_evidence,
     admin_periods,
     admin_records,
+    admin_rectification,
     admin_results,
     admin_versions,
 )
