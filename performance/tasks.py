@@ -26,9 +26,11 @@ def raise_rectifications(period_code: str | None = None) -> dict:
     return {code: report.summary() for code, report in raise_all(periods=periods).items()}
 
 
-@shared_task
+@shared_task(ignore_result=True)
 def build_report_zip(job_id: int) -> str | None:
-    """A unit's reports as one zip (docs/reports.md): a redelivered task does nothing."""
+    """A unit's reports as one zip (docs/reports.md): a redelivered task does nothing. The job
+    row keeps the state, so no result is stored: sending then needs only the broker, and fails
+    at once when it is down instead of retrying the result backend for 20 s."""
     from performance.reports.jobs import build_zip
 
     return build_zip(job_id)

@@ -97,7 +97,7 @@ def enqueue(job_id: int) -> None:
 
     try:
         build_report_zip.delay(job_id)
-    except (OperationalError, OSError):
+    except (OperationalError, OSError, RuntimeError):  # RuntimeError: a result backend given up
         logger.warning("report zip %s: the Celery broker is unreachable", job_id, exc_info=True)
         job = ReportJob.objects.get(pk=job_id)
         limit = settings.REPORT_ZIP_INLINE_MAX
