@@ -21,6 +21,8 @@ from performance.access import (
 )
 from performance.services.overview import LIGHTS, submission_progress
 from performance.services.overview_page import OverviewPage
+from performance.services.rectification_counts import UNIT_LIMIT as RECTIFICATION_UNITS
+from performance.services.rectification_counts import counts_by_unit
 from performance.services.snapshot import refresh_snapshots
 from performance.services.unit_dashboard import unit_dashboard
 
@@ -51,6 +53,9 @@ def overview(request):
         return render(request, "dashboard/overview.html", context)
     context["overview"] = OverviewPage(period, periods, _page_number(request),
                                        project_link_factory(period))
+    # Live (outside the cached content): one aggregated query.
+    context["rectification_counts"] = list(counts_by_unit(limit=RECTIFICATION_UNITS).values())
+    context["rectification_limit"] = RECTIFICATION_UNITS
     return render(request, "dashboard/overview.html", context)
 
 
