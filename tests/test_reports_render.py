@@ -111,6 +111,7 @@ def test_a_project_with_nothing_entered_shows_not_entered_not_a_grade():
     team = make_team()
     fields = context.self_evaluation_context(team.project, team.period)
     assert fields["total"] == fields["grade"] == "未填报"
+    assert fields["score_summary"] == "尚未填报完成值和预算执行数，未评分。"
     text = all_text(render_self_evaluation(team.project, team.period))
     assert "各项指标均已完成，无偏差" in text and "本项目无整改事项" in text
 

@@ -124,9 +124,7 @@ def self_evaluation() -> Document:
                ["{{ row.level1 }}", "{{ row.level2 }}", "{{ row.name }}", "{{ row.target }}"])
 
     doc.add_heading("三、自评得分", level=1)
-    line(doc, "项目总分 {{ total }} 分，评价等级 {{ grade }}。其中预算执行得分 {{ execution_score }}"
-              " 分（满分 {{ execution_weight }} 分），指标得分 {{ indicator_total }} 分。"
-              "{{ missing_note }}")
+    line(doc, "{{ score_summary }}{{ missing_note }}")
     loop_table(doc, ["一级指标", "二级指标", "三级指标", "指标值", "完成值", "权重", "得分",
                      "未完成原因"], "row in indicators",
                ["{{ row.level1 }}", "{{ row.level2 }}", "{{ row.name }}", "{{ row.target }}",
@@ -134,7 +132,9 @@ def self_evaluation() -> Document:
                 "{{ row.explanation }}"])
 
     doc.add_heading("四、偏差原因分析", level=1)
-    line(doc, "{{ spent_reason_text }}")
+    doc.add_paragraph("{%p if spent_reason %}")
+    line(doc, "预算执行率偏低的原因：{{ spent_reason }}")
+    doc.add_paragraph("{%p endif %}")
     paragraphs(doc, "d in deviations", "{{ d.name }}：{{ d.text }}",
                "各项指标均已完成，无偏差。")
 
@@ -201,7 +201,9 @@ def check() -> Document:
               "{{ project_count }} 个，已完成复核 {{ done_count }} 个。随机种子：{{ seed }}。")
     loop_table(doc, ["规则", "内容"], "r in rules", ["{{ r.label }}", "{{ r.text }}"])
     line(doc, "重新抽取核对：{{ verification }}")
-    line(doc, "{{ note }}")
+    doc.add_paragraph("{%p if note %}")
+    line(doc, "说明：{{ note }}")
+    doc.add_paragraph("{%p endif %}")
 
     doc.add_heading("二、复核结果", level=1)
     line(doc, "已复核项目自评平均得分 {{ self_average }}，复核平均得分 {{ check_average }}，"

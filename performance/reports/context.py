@@ -146,11 +146,16 @@ def self_evaluation_context(project: Project, period) -> dict:
         "total": NOT_ENTERED if empty else score(result.score.total),
         "grade": NOT_ENTERED if empty else result.score.grade.value,
         "missing_note": f"有 {missing} 项指标未填完成值，按 0 分计。" if missing and not empty else "",
+        "score_summary": (
+            "尚未填报完成值和预算执行数，未评分。" if empty else
+            f"项目总分 {score(result.score.total)} 分，评价等级 {result.score.grade.value}。"
+            f"其中预算执行得分 {MISSING if execution.missing else score(execution.score)} 分"
+            f"（满分 {format_decimal(execution.weight)} 分），"
+            f"指标得分 {score(result.score.indicator_total)} 分。"),
         "target_version": text(result.version.label),
         "goal": goal,
         "indicators": indicators,
         "spent_reason": spent_reason,
-        "spent_reason_text": f"预算执行率偏低的原因：{spent_reason}" if spent_reason else "",
         "deviations": deviations,
         "measures": measures,
         "rectifications": rectification_rows(project),
