@@ -2,10 +2,12 @@
 counted per report, a task delivered twice builds once, a failure names the project, a broker
 that cannot be reached degrades, and only those who see the unit follow and download."""
 
+import datetime
 import zipfile
 from io import BytesIO
 
 import pytest
+import time_machine
 from django.urls import reverse
 from kombu.exceptions import OperationalError
 
@@ -224,3 +226,15 @@ def test_a_failed_jobs_page_shows_its_message_escaped(client, sent):
     client.force_login(team.filler)
     page = client.get(reverse("reports:job", args=[job.pk])).content.decode()
     assert "生成&lt;b&gt;项目&lt;/b&gt;时出错" in page and "refresh" not in page
+
+
+def test_a_job_older_than_the_task_time_limit_is_not_waited_for(
+        client, sent, settings, django_capture_on_commit_callbacks):
+    settings.CELERY_TASK_TIME_LIMIT = 60
+    team = team_with_projects(1)
+    with time_machine.travel(datetime.datetime(2026, 3, 1, 9, 0, tzinfo=datetime.UTC)):
+        stuck = start_page(client, team.filler, team, django_capture_on_commit_callbacks)
+    with time_machine.travel(datetime.datetime(2026, 3, 1, 9, 2, tzinfo=datetime.UTC)):
+        fresh = start_page(client, team.filler, team, django_capture_on_commit_callbacks)
+    assert stuck["Location"] != fresh["Location"]
+    assert ReportJob.objects.count() == 2

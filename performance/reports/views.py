@@ -4,10 +4,14 @@ another unit — 404."""
 
 from __future__ import annotations
 
+import datetime
+
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_POST
 
@@ -77,8 +81,11 @@ def zip_start(request, unit_code):
     """Start the unit's zip for the period (or follow the one already being built)."""
     unit = get_unit_for_user(request.user, unit_code)
     period = _period(request.POST.get("period"))
-    job = (ReportJob.objects.filter(unit=unit, period=period, status__in=ACTIVE)
-           .order_by("-pk").first()) or start_zip(unit, period, request.user)
+    # a job older than the task's time limit is not waited for: its worker is gone
+    since = timezone.now() - datetime.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
+    job = (ReportJob.objects.filter(unit=unit, period=period, status__in=ACTIVE,
+                                    created_at__gte=since).order_by("-pk").first()
+           or start_zip(unit, period, request.user))
     return redirect("reports:job", job.pk)
 
 
