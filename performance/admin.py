@@ -10,6 +10,7 @@ from . import (  # noqa: F401 (register their models)
     admin_periods,
     admin_records,
     admin_rectification,
+    admin_reports,
     admin_results,
     admin_versions,
 )

@@ -1,4 +1,5 @@
-"""The 问题整改 link of the top navigation (docs/rectification.md): for everyone with a role."""
+"""The links of the top navigation that close the loop, 结果应用 (docs/results.md) and 问题整改
+(docs/rectification.md): for everyone with a role."""
 
 from django import template
 
@@ -9,7 +10,7 @@ register = template.Library()
 
 @register.inclusion_tag("rectification/_nav.html", takes_context=True)
 def rectification_nav(context):
-    """问题整改 for finance staff and every member of a unit or 主管部门; nothing for anyone
+    """结果应用 and 问题整改 for finance staff and every member of a unit or 主管部门; nothing for anyone
     else (the memberships are read once per request, usually already by the view)."""
     user = context.get("user")
     return {"show": user is not None and (sees_all_units(user) or bool(user_roles(user)))}
