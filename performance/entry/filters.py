@@ -25,7 +25,8 @@ class ProjectFilter(django_filters.FilterSet):
                                       "placeholder": "项目、单位名称或代码", "type": "search"}))
     # choices from one values_list query (400 units as tuples, not model instances)
     unit = django_filters.ChoiceFilter(
-        label="单位", field_name="unit_id", choices=[], widget=Select(attrs=SELECT))
+        label="单位", field_name="unit_id", choices=[], empty_label="全部单位",
+        widget=Select(attrs=SELECT))
     category = django_filters.ChoiceFilter(
         label="项目类别", choices=ProjectCategory.choices, empty_label="全部类别",
         widget=Select(attrs=SELECT))
@@ -47,10 +48,11 @@ class ProjectFilter(django_filters.FilterSet):
         deep-copy all of them on every request."""
         if not hasattr(self, "_form"):
             form = super().form
-            form.fields["unit"].choices = [("", "全部单位"), *(
+            # the field itself offers "" as 全部单位 (empty_label): no second blank option
+            form.fields["unit"].choices = [
                 (str(pk), f"{code} {name}")
                 for pk, code, name in self._units.order_by("code").values_list("id", "code",
-                                                                                "name"))]
+                                                                                "name")]
             if not department_tier_enabled():  # no 主管部门 level: no such status to look for
                 form.fields["status"].choices = [
                     choice for choice in form.fields["status"].choices
