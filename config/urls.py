@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from config import views
+
 admin.site.site_header = "绩效通 · 预算项目绩效管理"
 admin.site.site_title = "绩效通"
 admin.site.index_title = "管理后台"
@@ -8,6 +10,8 @@ admin.site.index_title = "管理后台"
 urlpatterns = [
     path("", include("performance.entry.urls")),
     path("accounts/", include("accounts.urls")),
+    path("favicon.ico", views.favicon, name="favicon"),
+    path("admin/login/", views.admin_login),  # before the admin's own: non-staff go home
     path("admin/", admin.site.urls),
     path("review/", include("performance.review.urls")),
     path("dashboard/", include("performance.dashboard.urls")),
