@@ -124,7 +124,7 @@ def draw_batch(period: ReportingPeriod, user, rules: DrawRules, *, name: str,
     """Draw a 复核批次 of `period` by `rules` and record it, its picks (待复核) and their
     history, all or nothing. DrawRefused (with the field) when it cannot be drawn."""
     if period.kind != PeriodKind.SELF_EVALUATION:
-        raise DrawRefused(f"{period.code} 不是绩效自评期间：抽查复核只针对绩效自评。", "period")
+        raise DrawRefused(f"“{period.name}”不是绩效自评期间：抽查复核只针对绩效自评。", "period")
     name = (name or "").strip()
     if not name:
         raise DrawRefused("请填写批次名称。", "name")
@@ -136,7 +136,7 @@ def draw_batch(period: ReportingPeriod, user, rules: DrawRules, *, name: str,
         # one draw at a time in a period: two draws never take the same project
         ReportingPeriod.objects.select_for_update().filter(pk=period.pk).first()
         if CheckBatch.objects.filter(period=period, name=name).exists():
-            raise DrawRefused(f"{period.code} 已有名为“{name}”的复核批次。", "name")
+            raise DrawRefused(f"“{period.name}”已有名为“{name}”的复核批次。", "name")
         _check_hand_picked(period, rules.hand_picked)
         candidates = _candidates(period, rules)
         picks = draw(candidates, rules, seed)
