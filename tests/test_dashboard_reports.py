@@ -52,8 +52,10 @@ def test_the_monitoring_workbook_has_values_expectations_reasons_measures_and_li
         client, world, role):
     response = get(client, world.user(role), XLSX)
     assert response.status_code == 200
-    assert "filename*=utf-8''%E7%9B%91%E6%8E%A7%E8%A1%A8-342601-2025-07.xlsx" in response[
-        "Content-Disposition"]
+    # the period by its name: 监控表-342601-2025 年 1–7 月绩效运行监控.xlsx
+    assert ("filename*=utf-8''%E7%9B%91%E6%8E%A7%E8%A1%A8-342601-2025%20%E5%B9%B4%201%E2%80%937"
+            "%20%E6%9C%88%E7%BB%A9%E6%95%88%E8%BF%90%E8%A1%8C%E7%9B%91%E6%8E%A7.xlsx"
+            in response["Content-Disposition"])
     ws, cols = sheet(response.content)
     assert ws["A1"].value == "2025 年 1–7 月项目支出绩效运行监控表"
     for header in ("当前完成值", "全年预计完成值", "完成可能性", "偏差原因", "纠偏措施", "监控灯",
@@ -61,8 +63,8 @@ def test_the_monitoring_workbook_has_values_expectations_reasons_measures_and_li
         assert header in cols, header
     first = 4  # 落后项目, its 培训人次 row: 10 of 58.33 → red
     assert ws.cell(first, cols["三级指标"]).value == "落后项目培训人次"
-    assert ws.cell(first, cols["当前完成值"]).value == "10"
-    assert ws.cell(first, cols["全年预计完成值"]).value == "80"
+    assert ws.cell(first, cols["当前完成值"]).value == 10  # number cells, not text
+    assert ws.cell(first, cols["全年预计完成值"]).value == 80
     assert ws.cell(first, cols["完成可能性"]).value == "有可能"
     assert ws.cell(first, cols["偏差原因"]).value == "经费、人员"
     assert ws.cell(first, cols["纠偏措施"]).value == "加快培训进度"

@@ -96,7 +96,7 @@ def test_report_shows_scores_from_the_scoring_service_and_totals(unit):
     cols = columns_of(ws, 3)
     results = {r.project_name: r for r in score_period(period, unit)}
     result = results[first.project.name]
-    assert ws.cell(4, cols["全年实际完成值"]).value == "1"
+    assert ws.cell(4, cols["全年实际完成值"]).value == 1  # a number cell, not text
     assert ws.cell(4, cols["得分"]).value == float(result.score.indicator_scores[0].score) == 2
     assert ws.cell(4, cols["未完成原因"]).value == "采购推迟"
     assert ws.cell(4, cols["预算执行率"]).value == 0.5

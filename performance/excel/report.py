@@ -5,7 +5,12 @@ grades, likelihood and deviation reasons) whose filled copy `import_actuals` rea
 
 In the report an indicator (or the money spent) without a value shows 得分 未填, not 0; a project
 with nothing entered shows 未填报 as its 指标得分, 项目总分 and 评价等级 (never 差) and is left
-out of the totals row's average."""
+out of the totals row's average.
+
+The report is of a unit or of one project (`project=`); its 状态 column gives each project's
+workflow status, so a draft is never mixed in unmarked, and `drafts=False` leaves out the
+projects not yet submitted (草稿, 已退回, nothing entered). Quantities, weights, money, rates and
+scores are number cells; 定性 grades, 未填 and 未填报 stay text. The period is shown by its name."""
 
 from __future__ import annotations
 
@@ -19,14 +24,24 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from budget.models import Project
 from performance.domain import DeviationReason, Grade, Light, Likelihood, Operator
-from performance.models import Indicator, IndicatorRecord, ProjectRecord, format_decimal
-from performance.services.scoring import MISSING, NOT_ENTERED, score_period
+from performance.models import (
+    Indicator,
+    IndicatorRecord,
+    ProjectRecord,
+    WorkflowStatus,
+    format_decimal,
+)
+from performance.services.scoring import MISSING, NOT_ENTERED, score_projects
 from performance.services.snapshot import lights_for_period
 from performance.services.versions import earlier_targets
 
 from .sheets import CENTER, INPUT_FILL, SheetWriter, new_workbook, number
 
 PERCENT = "0.00%"
+SCORE = "0.00"
+SCORE_COLUMNS = frozenset({"得分", "预算执行得分（10分）", "指标得分", "项目总分", "预计全年得分"})
+# not submitted yet: its values may still change (marked, or left out with drafts=False)
+UNSUBMITTED = frozenset({WorkflowStatus.DRAFT, WorkflowStatus.RETURNED})
 LIGHT_FILLS = {Light.RED: "F4B6B6", Light.YELLOW: "FFE699", Light.GREEN: "C6E0B4",
                Light.BLUE: "BDD7EE"}
 LIGHT_COLUMNS = ("监控灯", "执行灯", "项目监控灯")
@@ -49,9 +64,25 @@ class Block:
     result: object = None  # performance.services.scoring.ProjectResult
     lights: object = None  # performance.services.snapshot.ProjectLights (监控表 report)
 
+    @property
+    def status(self) -> str:
+        """The record's workflow status ("" without a record: nothing entered yet)."""
+        return self.record.status if self.record else ""
+
+    @property
+    def status_label(self) -> str:
+        return WorkflowStatus(self.status).label if self.status else NOT_ENTERED
+
+    @property
+    def submitted(self) -> bool:
+        return bool(self.status) and self.status not in UNSUBMITTED
+
 
 def columns(monitoring: bool, template: bool) -> list[Col]:
-    cols = [Col("单位名称", 22, True), Col("项目名称", 26, True), Col("预算数", 10, True),
+    cols = [Col("单位名称", 22, True), Col("项目名称", 26, True)]
+    if not template:
+        cols.append(Col("状态", 8, True))
+    cols += [Col("预算数", 10, True),
             Col("年度目标", 30, True), Col("预算执行数", 11, True, "number"),
             Col("执行率偏低原因", 20, True, "text")]
     lights = monitoring and not template
@@ -83,20 +114,30 @@ def columns(monitoring: bool, template: bool) -> list[Col]:
     return cols
 
 
-def report_workbook(period, unit, *, template: bool = False) -> Workbook:
+def kind(period) -> str:
+    return "监控表" if period.is_monitoring else "自评表"
+
+
+def report_workbook(period, unit, *, template: bool = False, project=None,
+                    drafts: bool = True) -> Workbook:
+    """The unit's report (or `project`'s alone); `drafts=False`: submitted projects only."""
     monitoring = period.is_monitoring
     cols = columns(monitoring, template)
-    blocks = _blocks(period, unit, scored=not template)
+    blocks = _blocks(period, unit, scored=not template, project=project,
+                     drafts=drafts or template)
     workbook = new_workbook()
-    kind = "监控表" if monitoring else "自评表"
-    sheet = SheetWriter(workbook, f"{kind}{'（填报）' if template else ''}", [c.width for c in cols])
+    sheet = SheetWriter(workbook, f"{kind(period)}{'（填报）' if template else ''}",
+                        [c.width for c in cols])
     for position, col in enumerate(cols, start=1):  # before the first row: a streamed sheet
         if col.hidden:
             sheet.sheet.column_dimensions[get_column_letter(position)].hidden = True
     title = (f"{period.year} 年 1–{period.cutoff_month} 月项目支出绩效运行监控表" if monitoring
              else f"{period.year} 年度项目支出绩效自评表")
     sheet.title(title)
-    note = f"单位：{unit.code}-{unit.name}    期间：{period.code} {period.name}    金额单位：万元"
+    named = f"    项目：{project.name}" if project is not None else ""
+    note = f"单位：{unit.code}-{unit.name}{named}    期间：{period.name}    金额单位：万元"
+    if not template:
+        note += f"    {draft_note(blocks, drafts)}"
     if template:
         note += "    黄色单元格填写，其余为已申报内容（已锁定）；定性指标填 优/良/中/差"
     sheet.note(note)
@@ -113,15 +154,29 @@ def report_workbook(period, unit, *, template: bool = False) -> Workbook:
     return workbook
 
 
-def report_blocks(period, unit) -> list[Block]:
+def draft_note(blocks: list[Block], drafts: bool) -> str:
+    """What the 状态 column means for the figures: whether unsubmitted projects are in."""
+    if not drafts:
+        return "只含已提交的项目（草稿、已退回和未填报的项目未列入）"
+    if any(not b.submitted for b in blocks):
+        return "状态为草稿、已退回或未填报的项目尚未提交，数据可能变动"
+    return "所列项目均已提交"
+
+
+def report_blocks(period, unit, *, project=None, drafts: bool = True) -> list[Block]:
     """The report's projects with their indicators, records, scores and (监控表) lights: what
-    the printable page shows too."""
-    return _blocks(period, unit, scored=True)
+    the printable page shows too. `project`: that one only; `drafts=False`: submitted only."""
+    return _blocks(period, unit, scored=True, project=project, drafts=drafts)
 
 
-def _blocks(period, unit, *, scored: bool) -> list[Block]:
-    projects = list(Project.objects.filter(unit=unit, year=period.year)
-                    .select_related("unit", "goal").order_by("id"))
+def _blocks(period, unit, *, scored: bool, project=None, drafts: bool = True) -> list[Block]:
+    queryset = Project.objects.filter(unit=unit, year=period.year)
+    if project is not None:
+        queryset = queryset.filter(pk=project.pk)
+    if not drafts:
+        queryset = queryset.filter(records__period=period, records__status__in=[
+            s for s in WorkflowStatus.values if s not in UNSUBMITTED])
+    projects = list(queryset.select_related("unit", "goal").order_by("id"))
     records = {r.project_id: r for r in ProjectRecord.objects.filter(period=period,
                                                                       project__in=projects)}
     blocks = {p.id: Block(p, records.get(p.id)) for p in projects}
@@ -135,7 +190,8 @@ def _blocks(period, unit, *, scored: bool) -> list[Block]:
         blocks[project_id].indicators = [(indicator, indicator_records.get(indicator.id))
                                          for indicator in earlier.indicators()]
     if scored:
-        for result in score_period(period, unit):
+        for result in score_projects(period, Project.objects.filter(
+                id__in=[p.id for p in projects])):
             blocks[result.project_id].result = result
     if scored and period.is_monitoring:
         for project_id, lights in lights_for_period(period, projects).items():
@@ -148,10 +204,12 @@ def _goal(project) -> str:
     return goal.text if goal is not None else ""
 
 
-def _measure(indicator, value, grade):
+def _measure(indicator, value, grade, *, template: bool):
     if indicator.operator == Operator.QUALITATIVE:
         return grade or None
-    return format_decimal(value) or None  # text: "95%" typed in a number cell would become 0.95
+    if template:  # text: "95%" typed in a number cell of the fill-in copy would become 0.95
+        return format_decimal(value) or None
+    return number(value)
 
 
 def _write_block(sheet: SheetWriter, cols, block: Block, template: bool, validations,
@@ -161,6 +219,7 @@ def _write_block(sheet: SheetWriter, cols, block: Block, template: bool, validat
     execution = result.score.execution if result else None
     project_values = {
         "单位名称": f"{project.unit.code}-{project.unit.name}", "项目名称": project.name,
+        "状态": block.status_label,
         "预算数": number(project.budget_amount), "年度目标": _goal(project),
         "预算执行数": number(record.spent) if record else None,
         "执行率偏低原因": record.spent_reason if record else "",
@@ -190,9 +249,10 @@ def _write_block(sheet: SheetWriter, cols, block: Block, template: bool, validat
             "指标值": indicator.target_grade if qualitative else number(indicator.target_value),
             "度量单位": indicator.unit, "权重": number(indicator.weight),
             "指标方向性": indicator.direction,
-            "当前完成值": _measure(indicator, rec and rec.actual_value, rec and rec.actual_grade),
+            "当前完成值": _measure(indicator, rec and rec.actual_value, rec and rec.actual_grade,
+                                  template=template),
             "全年预计完成值": _measure(indicator, rec and rec.expected_value,
-                                      rec and rec.expected_grade),
+                                      rec and rec.expected_grade, template=template),
             "完成可能性": rec.likelihood if rec else "",
             "偏差原因": "、".join(rec.deviation_reasons) if rec else "",
             "纠偏措施": rec.corrective_measures if rec else "",
@@ -215,8 +275,7 @@ def _write_block(sheet: SheetWriter, cols, block: Block, template: bool, validat
                 fill = PatternFill("solid", fgColor=LIGHT_FILLS[value])
                 value = value.label
             editable = template and bool(col.entry)
-            fmt = PERCENT if col.header == "预算执行率" else (
-                "@" if editable and col.entry == "measure" and not qualitative else None)
+            fmt = _format(col, value, editable and col.entry == "measure" and not qualitative)
             cells.append(sheet.cell(value, unlocked=editable, fill=fill,
                                     fmt=fmt, align=CENTER if col.project and index else None))
         row = sheet.append(cells)
@@ -226,6 +285,20 @@ def _write_block(sheet: SheetWriter, cols, block: Block, template: bool, validat
     for position, col in enumerate(cols, start=1):
         if col.project:
             sheet.merge(first, row, position)
+
+
+def _format(col: Col, value, text: bool) -> str | None:
+    """The number format of a cell: rates as percentages, scores with two decimals, the
+    fill-in copy's measures as text; other numbers as typed (General)."""
+    if text:
+        return "@"
+    if isinstance(value, str) or value is None:
+        return None
+    if col.header == "预算执行率":
+        return PERCENT
+    if col.header in SCORE_COLUMNS:
+        return SCORE
+    return None
 
 
 def _validations(sheet: SheetWriter) -> dict[str, DataValidation]:
@@ -264,5 +337,5 @@ def _write_totals(sheet: SheetWriter, cols, blocks: list[Block]) -> None:
               "项目总分": (sum(totals) / len(totals)).quantize(Decimal("0.01")) if totals else None,
               "评价等级": ("（项目总分为平均分）" if len(totals) == len(blocks)
                        else "（项目总分为已填报项目的平均分）") if totals else ""}
-    sheet.append([sheet.cell(values.get(c.header), fmt=PERCENT if c.header == "预算执行率" else None)
+    sheet.append([sheet.cell(values.get(c.header), fmt=_format(c, values.get(c.header), False))
                   for c in cols])
