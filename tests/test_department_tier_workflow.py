@@ -411,7 +411,9 @@ def test_department_reviewers_are_reminded_once_a_day_of_projects_waiting_for_th
     sent = scan(at(3, 8, 9))
     assert [(m.recipient_id, m.audience, m.step) for m in sent] == [
         (team.department.pk, ReminderAudience.DEPARTMENT, "department-2026-03-08")]
-    message = next(m for m in mail.outbox if m.to == [team.department.email])
+    # the reminder, not the workflow notice of the unit's approval (also to the department)
+    message = next(m for m in mail.outbox
+                   if m.to == [team.department.email] and "超过" in m.subject)
     assert "1 个项目单位已审核超过 3 天，待主管部门审核" in message.subject
     assert f"{team.project.name}（2026-03-05 单位审核通过）" in message.body
     assert scan(at(3, 8, 15)) == []  # once per step

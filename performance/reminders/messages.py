@@ -7,7 +7,7 @@ reads one message listing them.
 
 import re
 from functools import cache
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.urls import NoReverseMatch, reverse
@@ -37,8 +37,17 @@ def _project_url_name() -> str:
     return "admin:budget_project_change"
 
 
-def project_link(project_id: int) -> str:
-    return absolute(reverse(_project_url_name(), args=[project_id]))
+def project_path(project_id: int, period=None) -> str:
+    """The site path of the project's page, opened at `period` (a ReportingPeriod) when given:
+    a link in a notice shows the values the notice is about, not the default period's."""
+    path = reverse(_project_url_name(), args=[project_id])
+    if period is not None and _project_url_name() in PROJECT_URL_NAMES:
+        path += "?" + urlencode({"period": period.code})
+    return path
+
+
+def project_link(project_id: int, period=None) -> str:
+    return absolute(project_path(project_id, period))
 
 
 def period_records_link(period_id: int) -> str:
@@ -85,29 +94,29 @@ def finance_subject(period, units: int, offset: int) -> str:
 
 # --- sections (one per ReminderLog row) ----------------------------------------------------
 
-def filler_section(unit: tuple, projects: list) -> str:
+def filler_section(unit: tuple, projects: list, period=None) -> str:
     """unit = (code, name); projects = [(id, name, record status or None, missing)]."""
     missing = sum(p[3] for p in projects)
     lines = [f"{unit_label(*unit)}：{len(projects)} 个项目未提交，共缺 {missing} 个指标未填报"]
     for project_id, name, status, count in projects:
         state = STATUS_LABELS.get(status, "未开始填报")
-        lines.append(f"  · {name}（{state}，缺 {count} 个指标）{project_link(project_id)}")
+        lines.append(f"  · {name}（{state}，缺 {count} 个指标）{project_link(project_id, period)}")
     return "\n".join(lines)
 
 
-def reviewer_section(unit: tuple, records: list) -> str:
+def reviewer_section(unit: tuple, records: list, period=None) -> str:
     """unit = (code, name); records = [(project id, name, submitted_at)]."""
     lines = [f"{unit_label(*unit)}：{len(records)} 个项目待审核"]
     for project_id, name, submitted_at in records:
-        lines.append(f"  · {name}（{submitted_at:%Y-%m-%d} 提交）{project_link(project_id)}")
+        lines.append(f"  · {name}（{submitted_at:%Y-%m-%d} 提交）{project_link(project_id, period)}")
     return "\n".join(lines)
 
 
-def department_section(unit: tuple, records: list) -> str:
+def department_section(unit: tuple, records: list, period=None) -> str:
     """unit = (code, name); records = [(project id, name, when the unit approved it)]."""
     lines = [f"{unit_label(*unit)}：{len(records)} 个项目待主管部门审核"]
     for project_id, name, since in records:
-        lines.append(f"  · {name}（{since:%Y-%m-%d} 单位审核通过）{project_link(project_id)}")
+        lines.append(f"  · {name}（{since:%Y-%m-%d} 单位审核通过）{project_link(project_id, period)}")
     return "\n".join(lines)
 
 

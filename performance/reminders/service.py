@@ -60,6 +60,7 @@ from .steps import (
     retry_due,
     review_step,
 )
+from .workflow_notices import PREFIX as WORKFLOW_PREFIX
 
 logger = logging.getLogger(__name__)
 
@@ -185,21 +186,22 @@ def _owed(period, today, now, cfg) -> list[ReminderLog]:
     for user_id, unit_ids in fillers.items():
         for unit_id in unit_ids:
             if unit_id not in sections:
-                sections[unit_id] = text.filler_section(units[unit_id], projects[unit_id])
+                sections[unit_id] = text.filler_section(units[unit_id], projects[unit_id],
+                                                         period)
             rows.append(_row(period, unit_id, units[unit_id][0], user_id, ReminderAudience.FILLER,
                              step.key, subject, sections[unit_id]))
     for user_id, unit_ids in reviewers.items():
         count = sum(len(reviews[unit_id]) for unit_id in unit_ids)
         subject = text.reviewer_subject(period, count, cfg["review_after_days"])
         for unit_id in unit_ids:
-            body = text.reviewer_section(units[unit_id], reviews[unit_id])
+            body = text.reviewer_section(units[unit_id], reviews[unit_id], period)
             rows.append(_row(period, unit_id, units[unit_id][0], user_id,
                              ReminderAudience.REVIEWER, review_step(today), subject, body))
     for user_id, unit_ids in departments.items():
         count = sum(len(decisions[unit_id]) for unit_id in unit_ids)
         subject = text.department_subject(period, count, cfg["review_after_days"])
         for unit_id in unit_ids:
-            body = text.department_section(units[unit_id], decisions[unit_id])
+            body = text.department_section(units[unit_id], decisions[unit_id], period)
             rows.append(_row(period, unit_id, units[unit_id][0], user_id,
                              ReminderAudience.DEPARTMENT, department_step(today), subject, body))
     if finance:
@@ -323,14 +325,15 @@ def _messages(rows, names: dict) -> list[Message]:
 def _retries(periods, now, cfg, exclude) -> list[Message]:
     """Claims of open periods to try again: failed ones after their backoff, and claims whose
     send task never ran (lost before it reached the broker) after a grace period; 整改 claims
-    whatever their period's status. Delivery's fence on `attempts` makes a duplicate dispatch a
-    no-op."""
+    and workflow notices (workflow_notices) whatever their period's status. Delivery's fence on
+    `attempts` makes a duplicate dispatch a no-op."""
     grace = now - datetime.timedelta(minutes=cfg["unsent_grace_minutes"])
     rows = [
         row for row in ReminderLog.objects.filter(
             Q(status=ReminderStatus.FAILED, attempts__lt=cfg["retry_max_attempts"])
             | Q(status=ReminderStatus.CLAIMED, attempts=0, claimed_at__lt=grace),
-            Q(period__in=periods) | Q(step__startswith=rectification_steps.PREFIX),
+            Q(period__in=periods) | Q(step__startswith=rectification_steps.PREFIX)
+            | Q(step__startswith=WORKFLOW_PREFIX),
         ).select_related("recipient").only(
             "period_id", "scope", "recipient__username", "audience", "step", "subject",
             "status", "attempts", "claimed_at",

@@ -21,6 +21,7 @@ from django.utils import timezone
 from performance.access import department_tier, project_rights
 from performance.domain import Likelihood, Operator
 from performance.models import IndicatorRecord, ProjectRecord
+from performance.reminders import workflow_notices
 from performance.scoring.explain import MISSING
 from performance.services.scoring import score_project_period
 from performance.workflow import (
@@ -212,6 +213,8 @@ def _step(action: Action, project, period, user, version, channel, *, reason: st
         _move(record, user, target_status(action, tiered), now, action.label, channel,
               **fields)
         refresh_snapshots(period, [project.id])
+        # who hears of it: claimed with the step, sent after the commit (exactly once)
+        workflow_notices.notify(action, record, project, period, user, reason)
     return record
 
 
