@@ -19,6 +19,9 @@ from performance.access import (
     sees_all_units,
     visible_units,
 )
+from performance.domain import Light
+from performance.models import Indicator
+from performance.monitoring.explain import explain_project_light
 from performance.services.overview import LIGHTS, submission_progress
 from performance.services.overview_page import OverviewPage
 from performance.services.rectification_counts import UNIT_LIMIT as RECTIFICATION_UNITS
@@ -71,12 +74,27 @@ def unit(request, unit_code):
         link = project_link_factory(period)
         for line in data.projects:
             line.url = link(line.id, unit.code)
+        explain_lights(data.projects, period.cutoff_month)
         context.update({
             "data": data,
             "progress": submission_progress([p for p in periods if p.year == period.year],
                                             scope=unit),
         })
     return render(request, "dashboard/unit.html", context)
+
+
+def explain_lights(lines, month: int) -> None:
+    """Give each project line (services.unit_dashboard.ProjectLine) `explanation`: why its light
+    is that colour (performance.monitoring.explain), naming the indicators that made it so. One
+    query for the names of the lit indicators, however many projects."""
+    lit = {ind for line in lines for ind, light in line.live.indicators.items()
+           if light and light is not Light.GREEN}
+    names = dict(Indicator.objects.filter(id__in=lit).values_list("id", "name")) if lit else {}
+    for line in lines:
+        line.explanation = explain_project_light(
+            line.light, [(names.get(ind, "（指标）"), light)
+                         for ind, light in line.live.indicators.items()],
+            line.execution_light, line.rate, month)
 
 
 @require_POST
