@@ -60,7 +60,7 @@ def test_submitting_lists_every_indicator_not_filled_and_the_money_spent(team):
 def test_a_score_below_the_weight_needs_a_written_reason(team):
     fill(team, value=Decimal(80))
     problems = submission_problems(team.project, team.period)
-    assert len(problems) == 3 and all("得分低于权重" in p for p in problems)
+    assert len(problems) == 3 and all("未达到指标值，需填写未完成原因" in p for p in problems)
     fill(team, value=Decimal(80), explanation="设备采购延期")
     assert submission_problems(team.project, team.period) == []
 

@@ -87,8 +87,31 @@ class IndicatorForm(VersionedForm):
         self.measure = self["actual_grade" if qualitative else "actual_value"]
         self.details = [self[n] for n in names[1:]]
 
-    def details_html(self):
-        return mark_safe("".join(field_html(field) for field in self.details))
+    def named(self, field) -> str:
+        """The accessible name of one of this indicator's inputs: 指标「培训人次」实际完成值."""
+        return f"指标「{self.indicator.name}」{field.label.split('（')[0]}"
+
+    def measure_html(self):
+        return bound_widget(self.measure, self.named(self.measure))
+
+    def details_html(self, *, open_reasons: bool = False):
+        """The detail fields; at year end the deviation reasons and the measures sit in a
+        <details> (open when the indicator falls short or they are filled in)."""
+        later = {"deviation_reasons", "corrective_measures"} if self.year_end else set()
+        first = "".join(field_html(f, self.named(f)) for f in self.details if f.name not in later)
+        if not later:
+            return mark_safe(first)
+        extra = "".join(field_html(f, self.named(f)) for f in self.details if f.name in later)
+        filled = any(self[n].value() for n in later)
+        opened = " open" if open_reasons or filled or any(self[n].errors for n in later) else ""
+        return mark_safe(
+            f'{first}<details class="year-end-reasons"{opened} id="reasons-i{self.indicator.id}">'
+            '<summary class="small">偏差原因与改进措施（未达到指标值时填写）</summary>'
+            f'<div class="detail-grid mt-1">{extra}</div></details>')
+
+    @property
+    def year_end(self) -> bool:
+        return "likelihood" not in self.fields
 
     def clean_deviation_reasons(self):
         order = {v: i for i, (v, _) in enumerate(REASON_CHOICES)}
@@ -110,7 +133,8 @@ def _fields(qualitative: bool, monitoring: bool) -> dict:
             label="偏差原因（可多选）", required=False, choices=REASON_CHOICES,
             widget=widgets.CheckboxSelectMultiple(attrs={"class": "form-check-input"})),
         "corrective_measures": lambda: forms.CharField(
-            label="纠偏措施", required=False, widget=widgets.Textarea(attrs=TEXTAREA)),
+            label="纠偏措施" if monitoring else "改进措施", required=False,
+            widget=widgets.Textarea(attrs=TEXTAREA)),
         "explanation": lambda: forms.CharField(
             label="偏差原因说明" if monitoring else "未完成原因及说明", required=False,
             widget=widgets.Textarea(attrs=TEXTAREA)),
@@ -125,22 +149,37 @@ class _Kind:
         self.operator = operator
 
 
-def field_html(field):
+def bound_widget(field, name: str | None = None):
+    """The widget of a bound field, with `name` as its accessible name (aria-label) when given
+    (a checkbox list is named by the group around it: see field_html)."""
+    widget = field.field.widget
+    attrs = {"id": field.auto_id}
+    if name and not isinstance(widget, forms.CheckboxSelectMultiple):
+        attrs["aria-label"] = name
+    if field.errors:
+        attrs["aria-invalid"] = "true"
+    return widget.render(field.html_name, field.value(), attrs=attrs)
+
+
+def field_html(field, name: str | None = None):
     """Label, widget and errors of a bound field (what a template include would write),
-    written directly: a project page has about a hundred of them."""
+    written directly: a project page has about a hundred of them. `name`: the accessible
+    name (the indicator's name and the field), when the visible label alone is ambiguous."""
     errors = ""
     if field.errors:
         errors = '<ul class="errorlist">' + "".join(
             f"<li>{esc(e)}</li>" for e in field.errors) + "</ul>"
     widget = field.field.widget
-    html = widget.render(field.html_name, field.value(), attrs={"id": field.auto_id})
+    html = bound_widget(field, name)
     label = esc(field.label)
-    if isinstance(widget, forms.CheckboxSelectMultiple):
-        head = f'<div class="form-label small mb-0 text-secondary">{label}</div>'
-    else:
-        head = (f'<label class="form-label small mb-0 text-secondary" for="{field.auto_id}">'
-                f"{label}</label>")
     invalid = " is-invalid-wrap" if field.errors else ""
+    if isinstance(widget, forms.CheckboxSelectMultiple):
+        group = f' aria-label="{esc(name)}"' if name else ""
+        return mark_safe(f'<div class="field{invalid}" role="group"{group}>'
+                         f'<div class="form-label small mb-0 text-secondary">{label}</div>'
+                         f"<div>{html}</div>{errors}</div>")
+    head = (f'<label class="form-label small mb-0 text-secondary" for="{field.auto_id}">'
+            f"{label}</label>")
     return mark_safe(f'<div class="field{invalid}">{head}<div>{html}</div>{errors}</div>')
 
 

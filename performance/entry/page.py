@@ -12,6 +12,7 @@ from django.utils.safestring import mark_safe
 from performance.domain import Operator
 from performance.models import Indicator, IndicatorRecord, ProjectRecord, WorkflowStatus
 from performance.scoring import ExecutionInput, score_project
+from performance.scoring.explain import MISSING
 from performance.services.scoring import ProjectResult, current_policy, indicator_input
 from performance.services.versions import ORIGINAL, earlier_targets, versions_in_force
 from performance.templatetags.entry_tags import indicator_score, light_badge, qty
@@ -99,10 +100,8 @@ def _score(project, indicators, records, record, version) -> ProjectResult:
                      *((rec.actual_value, rec.actual_grade, rec.deduction) if rec is not None
                        else (None, None, None))))
     spent = record.spent if record is not None else None
-    budget, adjusted = project.budget_amount, project.adjusted_amount
-    if not version.current:
-        budget, adjusted = version.budget_amount, version.adjusted_amount
-    execution = ExecutionInput(budget=budget, adjusted_budget=adjusted, spent=spent)
+    execution = execution_input(project, version, spent)
+    budget, adjusted = execution.budget, execution.adjusted_budget
     names = ({i.level1_id: i.level1.name for i in indicators},
              {i.level2_id: i.level2.name for i in indicators})
     return ProjectResult(
@@ -110,6 +109,15 @@ def _score(project, indicators, records, record, version) -> ProjectResult:
         project_name=project.name, budget=budget if adjusted is None else adjusted, spent=spent,
         score=score_project([indicator_input(row) for row in rows], execution, current_policy()),
         rows=rows, level_names=names, version=version)
+
+
+def execution_input(project, version, spent) -> ExecutionInput:
+    """The money of `project` as scored against `version` (an earlier version's budget when
+    the period is measured against it), with `spent`."""
+    budget, adjusted = project.budget_amount, project.adjusted_amount
+    if not version.current:
+        budget, adjusted = version.budget_amount, version.adjusted_amount
+    return ExecutionInput(budget=budget, adjusted_budget=adjusted, spent=spent)
 
 
 def attach_forms(sheet: Sheet, data=None, conflicts=()) -> None:
@@ -138,7 +146,9 @@ def _group(rows: list[Row], per_indicator: int = 2) -> None:
 
 def rows_html(sheet: Sheet, editable: bool) -> str:
     """The indicator rows of the project page (two table rows per indicator), written in
-    Python: the same markup the template loop wrote, at a fraction of its cost."""
+    Python: the same markup the template loop wrote, at a fraction of its cost. Below 768 px
+    (static/entry/entry.css) the two rows of an indicator make one card: the levels as a small
+    heading, each cell labelled by its data-label."""
     monitoring = sheet.period.is_monitoring
     out = []
     for row in sheet.rows:
@@ -146,7 +156,8 @@ def rows_html(sheet: Sheet, editable: bool) -> str:
         qualitative = indicator.operator == Operator.QUALITATIVE
         unit = indicator.unit
         conflict = " conflict" if row.conflict else ""
-        out.append(f'<tr class="indicator-row{conflict}" id="indicator-{indicator.id}">')
+        out.append(f'<tr class="indicator-row{conflict}" id="indicator-{indicator.id}" '
+                   f'data-indicator="{indicator.id}">')
         if row.level1_span:
             out.append(f'<td class="level" rowspan="{row.level1_span}">'
                        f"{esc(indicator.level1.name)}</td>")
@@ -156,19 +167,25 @@ def rows_html(sheet: Sheet, editable: bool) -> str:
         target = (esc(indicator.target_grade) if qualitative
                   else esc(qty(indicator.target_value, unit)))
         weight = esc(qty(indicator.weight))
-        out.append(f'<td class="indicator-name">{esc(indicator.name)}</td>'
-                   f'<td class="text-center">{esc(indicator.operator)}</td>'
-                   f'<td class="num">{target}</td><td class="num">{weight}</td>'
-                   '<td class="measure">')
+        out.append(f'<td class="indicator-name"><span class="card-levels">'
+                   f"{esc(indicator.level1.name)} › {esc(indicator.level2.name)}</span>"
+                   f"{esc(indicator.name)}</td>"
+                   f'<td class="text-center operator">{esc(indicator.operator)}</td>'
+                   f'<td class="num target" data-label="指标值"><span class="card-only">'
+                   f"{esc(indicator.operator)} </span>{target}</td>"
+                   f'<td class="num weight" data-label="权重">{weight}</td>'
+                   f'<td class="measure" data-label="{"当前完成值" if monitoring else "实际完成值"}">')
         if editable:
             errors = form.measure.errors
             suffix = (f'<span class="input-group-text">{esc(unit)}</span>'
                       if unit and not qualitative else "")
             out.append(f'{form["version"]}<div class="input-group input-group-sm measure-input'
-                       f'{" is-invalid-wrap" if errors else ""}">{form.measure}{suffix}</div>')
+                       f'{" is-invalid-wrap" if errors else ""}">{form.measure_html()}{suffix}</div>')
             if errors:
                 out.append('<ul class="errorlist">' + "".join(
                     f"<li>{esc(e)}</li>" for e in errors) + "</ul>")
+            out.append(f'<div class="live-preview small" id="preview-i{indicator.id}" '
+                       'aria-live="polite" hidden></div>')
         elif qualitative:
             out.append(esc(_default(record.actual_grade if record else "")))
         else:
@@ -177,36 +194,46 @@ def rows_html(sheet: Sheet, editable: bool) -> str:
         result = row.score
         shown = indicator_score(result)  # 未填 (not 0.00) for an indicator without a value
         explanation = esc(result.explanation) if result is not None else ""
-        out.append(f'</td><td class="num indicator-score">{esc(shown)}<div class="small '
-                   f'text-secondary">/ {weight}</div></td>'
-                   f'<td class="text-center">{light_badge(row.light)}</td></tr>'
-                   f'<tr class="detail{conflict}"><td colspan="7">')
+        out.append(f'</td><td class="num indicator-score">{esc(shown)}'
+                   f'<div class="small text-secondary">/ {weight}</div></td>'
+                   f'<td class="text-center light" data-label="监控灯">{light_badge(row.light)}'
+                   f'</td></tr><tr class="detail{conflict}"><td colspan="7">')
         if row.conflict:
             out.append('<div class="alert alert-warning py-1 px-2 small mb-2">'
                        f"{esc(row.conflict.message())}</div>")
         if editable:
-            out.append(f'<div class="detail-grid">{form.details_html()}</div>')
-        elif (record and monitoring) or (record and record.explanation):
-            out.append('<dl class="row small mb-1">')
-            if monitoring:
-                expected = (esc(_default(record.expected_grade)) if qualitative
-                            else esc(qty(record.expected_value, unit)))
-                reasons = join(record.deviation_reasons, "、", autoescape=True)
-                out.append(
-                    f'<dt class="col-sm-2">全年预计完成值</dt><dd class="col-sm-4">{expected}</dd>'
-                    f'<dt class="col-sm-2">完成可能性</dt><dd class="col-sm-4">'
-                    f"{esc(_default(record.likelihood))}</dd>"
-                    f'<dt class="col-sm-2">偏差原因</dt><dd class="col-sm-4">'
-                    f"{esc(_default(reasons))}</dd>"
-                    f'<dt class="col-sm-2">纠偏措施</dt><dd class="col-sm-4">'
-                    f"{esc(_default(record.corrective_measures))}</dd>")
-            out.append(f'<dt class="col-sm-2">{"偏差原因说明" if monitoring else "未完成原因"}</dt>'
-                       f'<dd class="col-sm-10">'
-                       f'{linebreaksbr(_default(record.explanation), autoescape=True)}</dd></dl>')
+            short = result is not None and any(r.code != MISSING for r in result.reasons_needed)
+            out.append(f'<div class="detail-grid">{form.details_html(open_reasons=short)}</div>')
+        elif record and (monitoring or record.explanation or record.deviation_reasons
+                         or record.corrective_measures):
+            out.append(_details_read_only(record, qualitative, unit, monitoring))
         out.append(f'<p class="explain mb-0 mt-1">评分说明：{explanation}</p></td></tr>')
     if not sheet.rows:
         out.append('<tr><td colspan="9">本项目没有绩效指标。</td></tr>')
     return mark_safe("".join(out))
+
+
+def _details_read_only(record, qualitative, unit, monitoring) -> str:
+    """What was entered besides the value: at monitoring the expected value, the likelihood,
+    the reasons and measures; at year end the reasons and measures when given."""
+    out = ['<dl class="row small mb-1">']
+    reasons = join(record.deviation_reasons, "、", autoescape=True)
+    if monitoring:
+        expected = (esc(_default(record.expected_grade)) if qualitative
+                    else esc(qty(record.expected_value, unit)))
+        out.append(
+            f'<dt class="col-sm-2">全年预计完成值</dt><dd class="col-sm-4">{expected}</dd>'
+            f'<dt class="col-sm-2">完成可能性</dt><dd class="col-sm-4">'
+            f"{esc(_default(record.likelihood))}</dd>")
+    if monitoring or record.deviation_reasons or record.corrective_measures:
+        out.append(
+            f'<dt class="col-sm-2">偏差原因</dt><dd class="col-sm-4">{esc(_default(reasons))}</dd>'
+            f'<dt class="col-sm-2">{"纠偏措施" if monitoring else "改进措施"}</dt>'
+            f'<dd class="col-sm-4">{esc(_default(record.corrective_measures))}</dd>')
+    out.append(f'<dt class="col-sm-2">{"偏差原因说明" if monitoring else "未完成原因"}</dt>'
+               f'<dd class="col-sm-10">'
+               f'{linebreaksbr(_default(record.explanation), autoescape=True)}</dd></dl>')
+    return "".join(out)
 
 
 def _default(value):

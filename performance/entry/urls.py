@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import home_views, project_views, upload_views
+from . import home_views, preview_views, project_views, upload_views
 
 app_name = "entry"
 
@@ -8,6 +8,7 @@ urlpatterns = [
     path("", home_views.home, name="home"),
     path("projects/export.xlsx", home_views.export, name="export"),
     path("projects/<int:pk>/", project_views.project_page, name="project"),
+    path("projects/<int:pk>/preview/", preview_views.preview_view, name="preview"),
     path("projects/<int:pk>/approve/", project_views.approve_view, name="approve"),
     path("projects/<int:pk>/return/", project_views.return_view, name="return"),
     path("projects/<int:pk>/reopen/", project_views.reopen_view, name="reopen"),

@@ -24,7 +24,7 @@ TARGET = "target"
 EXECUTION = "execution"
 NO_BUDGET = "no_budget"
 
-REASON_SHORTFALL = Reason(SHORTFALL, "得分低于权重，需填写未完成原因")
+REASON_SHORTFALL = Reason(SHORTFALL, "未达到指标值，需填写未完成原因")
 REASON_OVERSHOOT = Reason(OVERSHOOT, "完成值大幅超过指标值，可能目标偏低，需说明")
 REASON_MISSING = Reason(MISSING, "未填报完成值，需填报完成值或说明原因")
 REASON_TARGET = Reason(TARGET, "指标值缺失或为负数，无法计分，需核对指标值")

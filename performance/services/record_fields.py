@@ -25,13 +25,13 @@ BLANK = {
 
 def indicator_fields(indicator, monitoring: bool) -> tuple[str, ...]:
     """The fields a filler enters for `indicator`: a number, or a grade for 定性; at monitoring
-    also the expected full-year value, likelihood, deviation reasons and measures."""
+    also the expected full-year value and likelihood; in every period the deviation reasons
+    (the monitoring categories) and the measures (纠偏措施 at monitoring, 改进措施 at year end)."""
     qualitative = indicator.operator == Operator.QUALITATIVE
     fields = ["actual_grade" if qualitative else "actual_value"]
     if monitoring:
-        fields += ["expected_grade" if qualitative else "expected_value", "likelihood",
-                   "deviation_reasons", "corrective_measures"]
-    fields.append("explanation")
+        fields += ["expected_grade" if qualitative else "expected_value", "likelihood"]
+    fields += ["deviation_reasons", "corrective_measures", "explanation"]
     return tuple(fields)
 
 
