@@ -109,6 +109,8 @@ def grade_band(grade) -> str:
 def report_links(context, period) -> dict:
     """The 自评表/监控表 (Excel and print) of the units the user sees, for the project list;
     finance staff, who see every unit, get the dashboard instead."""
+    if period is None:
+        return {"period": None}
     request = context.get("request")
     user = getattr(request, "user", None)
     finance = sees_all_units(user)
