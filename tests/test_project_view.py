@@ -1,6 +1,7 @@
 """The project page: who sees and who may change what, saving drafts, the scores shown, the
 lost-update refusal, locked periods, and a query count that does not grow."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -306,3 +307,66 @@ def test_the_check_beside_the_self_score_shows_to_finance_at_once_and_to_the_uni
         body = as_user(who).get(url(team)).content.decode()
         assert 'id="check-panel"' in body and "自评结果基本属实" in body
     assert as_user(team.outsider).get(url(team)).status_code == 404
+
+
+def test_every_input_is_named_by_its_indicator_and_its_field(team):
+    page = as_user(team.filler).get(url(team)).content.decode()
+    first = team.indicators[0]
+    for field, name in [("actual_value", "全年实际完成值"), ("explanation", "未完成原因及说明"),
+                        ("corrective_measures", "改进措施")]:
+        assert (f'id="id_i{first.id}-{field}" aria-label="指标「{first.name}」{name}"' in page)
+    assert f'role="group" aria-label="指标「{first.name}」偏差原因"' in page
+
+
+def test_the_checklist_shows_before_anything_is_saved_with_a_link_to_each_field(team):
+    page = as_user(team.filler).get(url(team)).content.decode()
+    checklist = page.split('id="submit-problems"')[1].split("</div>")[0]
+    anchors = re.findall(r'<a href="#([^"]+)" class="problem-link">', checklist)
+    assert len(anchors) == 4  # three values and the money spent
+    assert all(f'id="{anchor}"' in page for anchor in anchors)
+    assert '<a href="#submit-problems" class="small problems-count">提交前还需完成 4 项</a>' in page
+
+
+def test_the_page_offers_the_live_preview_to_the_filler_only(team):
+    preview = reverse("entry:preview", args=[team.project.pk])
+    page = as_user(team.filler).get(url(team)).content.decode()
+    assert f'data-preview-url="{preview}"' in page and "entry/preview.js" in page
+    assert f'id="preview-i{team.indicators[0].id}"' in page
+    assert f'data-preview-url="{preview}"' not in as_user(team.reviewer).get(url(team)).content.decode()
+
+
+def test_the_year_end_form_has_structured_reasons_and_measures_and_no_monitoring_fields(team):
+    first = team.indicators[0]
+    page = as_user(team.filler).get(url(team)).content.decode()
+    assert f'name="i{first.id}-deviation_reasons" value="经费"' in page and "改进措施" in page
+    for monitoring_only in ("expected_value", "likelihood"):
+        assert f"-{monitoring_only}" not in page
+    table = page.split("target-table")[1].split("</table>")[0]
+    assert "全年预计完成值" not in table and "完成可能性" not in table and "监控灯" not in table
+    data = form_data(team, [80, 100, 100], spent="95")
+    data.update({f"i{first.id}-deviation_reasons": ["经费", "其他"],
+                 f"i{first.id}-corrective_measures": "下年度提前安排培训",
+                 f"i{first.id}-explanation": "培训推迟到次年"})
+    as_user(team.filler).post(url(team), data)
+    record = IndicatorRecord.objects.get(indicator=first, period=team.period)
+    assert record.deviation_reasons == ["经费", "其他"]
+    assert record.corrective_measures == "下年度提前安排培训"
+    shown = as_user(team.reviewer).get(url(team)).content.decode()
+    assert "经费、其他" in shown and "下年度提前安排培训" in shown and "改进措施" in shown
+
+
+def test_the_year_end_reasons_open_for_an_indicator_below_target(team):
+    short, met = team.indicators[0], team.indicators[1]
+    as_user(team.filler).post(url(team), form_data(team, [80, 100, 100], spent="95"))
+    page = as_user(team.filler).get(url(team)).content.decode()
+    assert f'<details class="year-end-reasons" open id="reasons-i{short.id}">' in page
+    assert f'<details class="year-end-reasons" id="reasons-i{met.id}">' in page
+
+
+def test_monitoring_keeps_its_own_fields_and_names_the_measures_纠偏措施():
+    team = make_team(monitoring=True)
+    first = team.indicators[0]
+    page = as_user(team.filler).get(url(team)).content.decode()
+    assert f'aria-label="指标「{first.name}」全年预计完成值"' in page
+    assert f'aria-label="指标「{first.name}」纠偏措施"' in page and "year-end-reasons" not in page
+    assert "监控灯" in page.split("target-table")[1].split("</table>")[0]

@@ -194,10 +194,11 @@ def rows_html(sheet: Sheet, editable: bool) -> str:
         result = row.score
         shown = indicator_score(result)  # 未填 (not 0.00) for an indicator without a value
         explanation = esc(result.explanation) if result is not None else ""
+        light = (f'<td class="text-center light" data-label="监控灯">{light_badge(row.light)}</td>'
+                 if monitoring else "")  # 监控灯 is monitoring's: not shown at year end
         out.append(f'</td><td class="num indicator-score">{esc(shown)}'
-                   f'<div class="small text-secondary">/ {weight}</div></td>'
-                   f'<td class="text-center light" data-label="监控灯">{light_badge(row.light)}'
-                   f'</td></tr><tr class="detail{conflict}"><td colspan="7">')
+                   f'<div class="small text-secondary">/ {weight}</div></td>{light}</tr>'
+                   f'<tr class="detail{conflict}"><td colspan="{7 if monitoring else 6}">')
         if row.conflict:
             out.append('<div class="alert alert-warning py-1 px-2 small mb-2">'
                        f"{esc(row.conflict.message())}</div>")
@@ -209,7 +210,7 @@ def rows_html(sheet: Sheet, editable: bool) -> str:
             out.append(_details_read_only(record, qualitative, unit, monitoring))
         out.append(f'<p class="explain mb-0 mt-1">评分说明：{explanation}</p></td></tr>')
     if not sheet.rows:
-        out.append('<tr><td colspan="9">本项目没有绩效指标。</td></tr>')
+        out.append(f'<tr><td colspan="{9 if monitoring else 8}">本项目没有绩效指标。</td></tr>')
     return mark_safe("".join(out))
 
 

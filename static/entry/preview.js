@@ -36,7 +36,6 @@
     if (hash.charAt(0) !== "#" || !document.getElementById(hash.slice(1))) return;
     event.preventDefault();
     focusField(hash.slice(1));
-    if (history.replaceState) history.replaceState(null, "", hash);
   });
 
   if (location.hash.length > 1) {
