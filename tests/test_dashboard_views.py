@@ -337,3 +337,18 @@ def test_the_overview_locks_the_period_with_a_reason_and_comes_back(client, djan
     period.refresh_from_db()
     assert period.is_locked and period.lock_reason == "自评截止"
     assert "解锁期间" in client.get(overview).content.decode()
+
+
+def test_the_year_end_unit_dashboard_has_no_monitoring_only_columns(client, world):
+    final = PeriodFactory()  # 2025-final
+    project = ProjectRecord.objects.filter(period=world.period, project__name="落后项目").get().project
+    for indicator in project.indicators.all():
+        IndicatorRecordFactory(indicator=indicator, period=final, actual_value=Decimal(10),
+                               deviation_reasons=["经费"], explanation="采购推迟")
+    page = get(client, world.filler, UNIT.replace("2025-07", "2025-final")).content.decode()
+    assert "落后项目培训人次" in page and "采购推迟" in page  # the indicators behind, still
+    for header in ("全年预计完成值", "完成可能性", "纠偏措施", "预计全年得分", "预计等级"):
+        assert header not in page, header
+    monitoring = get(client, world.filler, UNIT).content.decode()
+    for header in ("全年预计完成值", "完成可能性", "纠偏措施", "预计全年得分"):
+        assert header in monitoring, header
