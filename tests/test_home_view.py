@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 from budget.models import Project, ProjectCategory
 from performance.models import ProjectRecord, WorkflowStatus
 from performance.services.snapshot import refresh_snapshots
-from tests.entry_setup import make_team
+from tests.entry_setup import lock, make_team
 from tests.factories import (
     IndicatorFactory,
     IndicatorRecordFactory,
@@ -256,3 +256,86 @@ def test_the_summary_counts_not_entered_projects_and_leaves_them_out_of_the_aver
     row = row[:row.index("</tr>")]
     # 3 projects: 1 not entered; the average of 30 and 100 (not of 0, 30 and 100)
     assert '<td class="num">1</td>' in row and "65.00" in row and "43.33" not in row
+
+
+# ---------------------------------------------------------------- review queues
+
+
+@pytest.fixture
+def queued(settings):
+    """Two submitted projects of the team's unit, one of another unit, one 单位已审核 of the
+    team's unit (its department has no reviewer, so finance decides it) and one approved."""
+    settings.PAGE_CACHE_SECONDS = 0
+    team = make_team()
+    for name, unit, status in (("待审甲", team.unit, WorkflowStatus.SUBMITTED),
+                               ("待审乙", team.unit, WorkflowStatus.SUBMITTED),
+                               ("外单位待审", team.other_unit, WorkflowStatus.SUBMITTED),
+                               ("单位已审", team.unit, WorkflowStatus.UNIT_APPROVED),
+                               ("已审完", team.unit, WorkflowStatus.APPROVED)):
+        ProjectRecordFactory(project=ProjectFactory(unit=unit, name=name), period=team.period,
+                             status=status)
+    return team
+
+
+def test_a_unit_reviewer_sees_the_count_of_its_submitted_projects_first_and_in_the_header(queued):
+    html = page(queued.reviewer)
+    queue = html[html.index('id="unit-queue"'):]
+    assert queue.startswith('id="unit-queue"') and "待填报审核" in queue[:400]
+    assert '<span class="badge text-bg-primary">2</span> 个项目' in queue[:400]
+    assert html.index('id="unit-queue"') < html.index("项目列表")
+    header = html[html.index('id="queue-link"') - 200:html.index('id="queue-link"') + 400]
+    assert "待审核" in header and ">2</span>" in header
+    assert f"status=submitted&amp;unit={queued.unit.pk}" in header
+
+
+def test_the_queue_link_lists_exactly_the_waiting_projects(queued):
+    html = page(queued.reviewer, status="submitted", unit=queued.unit.pk)
+    assert "待审甲" in html and "待审乙" in html
+    assert "外单位待审" not in html and "已审完" not in html and "单位已审" not in html
+
+
+def test_finance_sees_what_only_finance_decides(queued):
+    html = page(queued.finance)
+    assert 'id="finance-queue"' in html and 'id="unit-queue"' not in html
+    queue = html[html.index('id="finance-queue"'):]
+    assert "待财政审核" in queue[:300] and '<span class="badge text-bg-primary">1</span>' in queue[:300]
+
+
+def test_a_filler_has_no_queue_and_no_queue_query(queued):
+    html = page(queued.filler)
+    assert "-queue" not in html and 'id="queue-link"' not in html
+    queries = [q["sql"] for q in captured(queued.filler)]
+    assert not any(is_queue_query(q) for q in queries)
+
+
+def test_an_empty_queue_shows_zero_and_a_locked_period_none(queued):
+    ProjectRecord.objects.filter(status=WorkflowStatus.SUBMITTED).update(
+        status=WorkflowStatus.APPROVED)
+    html = page(queued.reviewer)
+    assert 'id="unit-queue"' in html and '<span class="badge text-bg-secondary">0</span>' in html
+    assert 'id="queue-link"' not in html  # nothing waits: no count in the header
+    lock(queued.period, queued.finance)
+    assert 'id="unit-queue"' not in page(queued.reviewer)
+
+
+def is_queue_query(sql: str) -> bool:
+    return any(f'AS "{kind}_units"' in sql for kind in ("unit", "department", "finance"))
+
+
+def captured(user, **params):
+    client = as_user(user)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(HOME, params).status_code == 200
+    return queries.captured_queries
+
+
+@pytest.mark.parametrize("who", ["reviewer", "finance"])
+def test_the_queues_cost_one_query_for_the_header_and_the_page_together(queued, who):
+    user = getattr(queued, who)
+    queries = [q["sql"] for q in captured(user)]
+    assert sum(is_queue_query(q) for q in queries) == 1
+    small = len(queries)
+    for n in range(40):
+        ProjectRecordFactory(project=ProjectFactory(unit=queued.unit if n % 2 else UnitFactory()),
+                             period=queued.period, status=WorkflowStatus.SUBMITTED)
+    assert len(captured(user)) == small

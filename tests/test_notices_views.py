@@ -135,3 +135,34 @@ def test_badge_without_unread_notices_has_no_count_and_no_query_until_used(alice
 
     html = render_to_string("includes/notices_badge.html", request=request)
     assert "通知" in html and "badge" not in html
+
+
+def test_a_notice_opens_as_a_page_with_its_text_and_a_clickable_link_and_is_then_read(
+        alice, client_of):
+    notice = NoticeFactory(recipient=alice, subject="【绩效通】项目“甲”已退回修改",
+                           body="原因：<b>第二行</b>有误\n请修改后重新提交",
+                           url="/projects/7/?period=2025-final")
+    html = client_of().get(f"/notices/{notice.pk}/").content.decode()
+    assert "【绩效通】项目“甲”已退回修改" in html
+    assert "&lt;b&gt;第二行&lt;/b&gt;" in html and "<b>第二行" not in html  # escaped
+    assert "<br>" in html  # line breaks kept
+    assert 'id="notice-link" href="/projects/7/?period=2025-final">查看项目</a>' in html
+    notice.refresh_from_db()
+    assert notice.read_at is not None
+
+
+def test_the_list_links_each_notice_to_its_page(alice, client_of):
+    notice = NoticeFactory(recipient=alice)
+    assert f'href="/notices/{notice.pk}/"' in client_of().get("/notices/").content.decode()
+
+
+def test_another_users_notice_page_is_404_and_stays_unread(alice, client_of):
+    other = NoticeFactory(recipient=UserFactory(username="bob"))
+    assert client_of().get(f"/notices/{other.pk}/").status_code == 404
+    other.refresh_from_db()
+    assert other.read_at is None
+
+
+def test_a_notice_link_outside_the_site_is_not_offered(alice, client_of):
+    notice = NoticeFactory(recipient=alice, url="https://evil.example/x")
+    assert 'id="notice-link"' not in client_of().get(f"/notices/{notice.pk}/").content.decode()

@@ -19,11 +19,11 @@ from performance.access import (
     user_roles,
     visible_units,
 )
-from performance.models import ImportJob, ImportKind, ProjectRecord, WorkflowStatus
+from performance.models import ImportJob, ImportKind
 from performance.services.listing import project_rows, unit_summary, visible_projects
 from performance.services.page_cache import cached_html, listing_version
 from performance.services.periods import periods, pick_period
-from performance.workflow import AWAITING_DEPARTMENT_REVIEW
+from performance.services.queues import for_request as review_queues
 
 from .filters import ProjectFilter
 from .forms import UploadForm
@@ -57,9 +57,8 @@ def home(request):
     context["listing"] = cached_html(
         "listing", [period.pk, scope, query, department_tier_enabled(), listing_version(period)],
         lambda extra: _render_listing(request, period, finance))
-    if department:
-        context["department_queue"] = department_queue(period, user)
-        context["department_status"] = WorkflowStatus.UNIT_APPROVED.value
+    # what waits for the person's review in this period, first (shared with the header)
+    context["queues"] = review_queues(request).of_period(period)
     units = list(fill_units(user))
     context.update({
         "fill_units": units,
@@ -68,14 +67,6 @@ def home(request):
                            .select_related("period")[:5] if units else []),
     })
     return render(request, "entry/home.html", context)
-
-
-def department_queue(period, user) -> int:
-    """How many projects of the units of the department(s) `user` reviews wait for the
-    主管部门 in `period` (one query)."""
-    units = {unit_id for unit_id, role in user_roles(user) if role == Role.DEPARTMENT_REVIEWER}
-    return ProjectRecord.objects.filter(period=period, project__unit_id__in=units,
-                                        status__in=AWAITING_DEPARTMENT_REVIEW).count()
 
 
 def _render_listing(request, period, finance) -> str:

@@ -1,4 +1,4 @@
-"""The in-app notice list: a user sees and marks read only their own notices."""
+"""The in-app notices: a user lists, opens and marks read only their own (another's: 404)."""
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -22,6 +22,21 @@ def notice_list(request):
         notices = notices.filter(read_at__isnull=True)
     page = Paginator(notices, PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "notices/list.html", {"page": page, "unread_only": unread_only})
+
+
+@require_GET
+@login_required
+def notice_detail(request, pk):
+    """One notice as a page: its subject, its text and the link it is about; opening it marks
+    it read."""
+    notice = get_object_or_404(Notice, pk=pk, recipient=request.user)
+    if notice.read_at is None:
+        notice.read_at = timezone.now()
+        notice.save(update_fields=["read_at"])
+    link = notice.url if notice.url.startswith("/") else ""
+    label = "查看项目" if link.startswith("/projects/") else "打开相关页面"
+    return render(request, "notices/detail.html",
+                  {"notice": notice, "link": link, "link_label": label})
 
 
 @require_POST
