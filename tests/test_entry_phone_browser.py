@@ -90,3 +90,25 @@ def test_a_clerk_enters_and_saves_a_value_seeing_the_reason_before_saving(live_s
         with page.expect_navigation():
             page.click(".breadcrumb a")  # nothing unsaved now: leaves without a question
         assert dialogs == ["beforeunload"] and page.url.startswith(f"{live_server.url}/?period=")
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_monitoring_card_with_a_graded_indicator_fits_a_phone(live_server):
+    team = make_team(monitoring=True, qualitative=True)
+    team.filler.username = "tianbao"
+    with_password(team.filler)
+    team.filler.save(update_fields=["username"])
+    graded = team.indicators[-1]  # 定性, target 优
+    with browser_page(width=390, height=844) as page:
+        login(page, live_server.url, "tianbao", PASSWORD)
+        page.goto(f"{live_server.url}/projects/{team.project.pk}/?period={team.period.code}")
+        assert page.evaluate(OVERFLOW)
+        page.select_option(f"#id_i{graded.pk}-actual_grade", "良")
+        preview = page.locator(f"#preview-i{graded.pk}")
+        preview.get_by_text("未达到指标值").wait_for()
+        page.fill("#id_p-spent", "40")
+        page.locator("#preview-p").get_by_text("预算执行率低于").wait_for()
+        assert "40.00%" in page.inner_text("#preview-p")
+        assert page.evaluate(OVERFLOW)
+        screenshot(page, "entry-monitoring-390")
