@@ -284,7 +284,7 @@ def test_a_unit_reviewer_sees_the_count_of_its_submitted_projects_first_and_in_t
     assert '<span class="badge text-bg-primary">2</span> 个项目' in queue[:400]
     assert html.index('id="unit-queue"') < html.index("项目列表")
     header = html[html.index('id="queue-link"') - 200:html.index('id="queue-link"') + 400]
-    assert "待审核" in header and ">2</span>" in header
+    assert "待填报审核" in header and ">2</span>" in header
     assert f"status=submitted&amp;unit={queued.unit.pk}" in header
 
 

@@ -80,7 +80,7 @@ def filler_subject(period, offset: int) -> str:
 
 
 def reviewer_subject(period, count: int, days: int) -> str:
-    return f"【绩效通】{period.name}：{count} 个项目已提交超过 {days} 天，待您审核"
+    return f"【绩效通】{period.name}：{count} 个项目已提交超过 {days} 天，待您填报审核"
 
 
 def department_subject(period, count: int, days: int) -> str:
@@ -106,7 +106,7 @@ def filler_section(unit: tuple, projects: list, period=None) -> str:
 
 def reviewer_section(unit: tuple, records: list, period=None) -> str:
     """unit = (code, name); records = [(project id, name, submitted_at)]."""
-    lines = [f"{unit_label(*unit)}：{len(records)} 个项目待审核"]
+    lines = [f"{unit_label(*unit)}：{len(records)} 个项目待填报审核"]
     for project_id, name, submitted_at in records:
         lines.append(f"  · {name}（{submitted_at:%Y-%m-%d} 提交）{project_link(project_id, period)}")
     return "\n".join(lines)
