@@ -41,6 +41,11 @@ class ScoreRowForm(forms.Form):
     deduction_reason = _text("扣分原因")
     opinion = _text("复核意见")
 
+    def __init__(self, *args, indicator: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():  # a row's fields sit under the table's headings
+            field.widget.attrs["aria-label"] = f"{indicator}：{field.label}" if indicator else field.label
+
 
 class CheckForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
@@ -93,7 +98,8 @@ def row_forms(sheet, data=None) -> list[tuple]:
         initial = ({"score": format_decimal(stored.score),
                     "deduction_reason": stored.deduction_reason, "opinion": stored.opinion}
                    if stored is not None and not row.reweighted else {})
-        pairs.append((row, ScoreRowForm(data, prefix=f"i{row.line.id}", initial=initial)))
+        pairs.append((row, ScoreRowForm(data, prefix=f"i{row.line.id}", initial=initial,
+                                        indicator=row.line.name)))
     return pairs
 
 

@@ -36,9 +36,11 @@ class RectificationFilter(django_filters.FilterSet):
     source = django_filters.ChoiceFilter(label="来源", choices=RectificationSource.choices,
                                          empty_label="全部来源",
                                          widget=forms.Select(attrs=SELECT))
+    # "" is offered once, as the field's empty_label (not a second "---------" option)
     unit = django_filters.ChoiceFilter(label="单位", field_name="unit_id", choices=[],
-                                       widget=forms.Select(attrs=SELECT))
+                                       empty_label="全部单位", widget=forms.Select(attrs=SELECT))
     period = django_filters.ChoiceFilter(label="期间", field_name="period__code", choices=[],
+                                         empty_label="全部期间",
                                          widget=forms.Select(attrs=SELECT))
     overdue = django_filters.BooleanFilter(
         label="只看逾期", method="filter_overdue",
@@ -56,12 +58,12 @@ class RectificationFilter(django_filters.FilterSet):
         """Choices set on the form's own fields (one query each), not deep-copied filters."""
         if not hasattr(self, "_form"):
             form = super().form
-            form.fields["unit"].choices = [("", "全部单位"), *(
+            form.fields["unit"].choices = [
                 (str(pk), f"{code} {name}") for pk, code, name in
-                self._units.order_by("code").values_list("id", "code", "name"))]
-            form.fields["period"].choices = [("", "全部期间"), *(
-                (code, f"{code} {name}") for code, name in
-                periods().values_list("code", "name")[:PERIOD_LIMIT])]
+                self._units.order_by("code").values_list("id", "code", "name")]
+            form.fields["period"].choices = [
+                (code, name) for code, name in
+                periods().values_list("code", "name")[:PERIOD_LIMIT]]
         return self._form
 
     def search(self, queryset, name, value):

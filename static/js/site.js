@@ -3,7 +3,7 @@
    while, and only while, it is wider than its box. */
 (function () {
   "use strict";
-  var SELECTOR = ".table-responsive, .table-scroll";
+  var SELECTOR = ".table-responsive, .table-scroll, .table-container";
 
   function label(box) {
     var caption = box.querySelector("caption");
