@@ -42,7 +42,8 @@ def test_a_user_sees_only_their_own_notices_newest_first(alice, client_of):
     html = response.content.decode()
     assert response.status_code == 200
     assert html.index("新通知") < html.index("旧通知") and "别人的通知" not in html
-    assert '<a href="http://127.0.0.1:8000/notices/"' in html
+    # a link into the site opens on this host (SITE_URL may name another)
+    assert '<a href="/notices/">http://127.0.0.1:8000/notices/</a>' in html
     assert "全部标为已读（2）" in html
 
 
@@ -166,3 +167,15 @@ def test_another_users_notice_page_is_404_and_stays_unread(alice, client_of):
 def test_a_notice_link_outside_the_site_is_not_offered(alice, client_of):
     notice = NoticeFactory(recipient=alice, url="https://evil.example/x")
     assert 'id="notice-link"' not in client_of().get(f"/notices/{notice.pk}/").content.decode()
+
+
+def test_links_in_a_notices_text_are_clickable_and_site_links_open_on_this_host(
+        alice, client_of, settings):
+    settings.SITE_URL = "http://jxt.example.gov.cn"
+    notice = NoticeFactory(recipient=alice, body=(
+        "查看项目：http://jxt.example.gov.cn/projects/7/?period=2025-final\n"
+        "说明：https://docs.example.org/a?b=1&c=<x>"))
+    html = client_of().get(f"/notices/{notice.pk}/").content.decode()
+    assert ('查看项目：<a href="/projects/7/?period=2025-final">'
+            "http://jxt.example.gov.cn/projects/7/?period=2025-final</a>") in html
+    assert '<a href="https://docs.example.org/a?b=1&amp;c=">' in html and "&lt;x&gt;" in html
