@@ -5,7 +5,9 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from performance.models import IndicatorRecord, ProjectRecord, WorkflowStatus
@@ -153,3 +155,15 @@ def test_the_preview_scores_against_the_targets_in_force_in_the_period():
     answer = ask(as_user(team.filler), team, first, "50").json()["indicator"]
     assert answer["score"] == "15.00"  # 50 of the 100 in force at the cut-off, not of the new 50
     assert not score_project_period(team.project, team.period).version.current
+
+
+def test_the_preview_runs_the_same_number_of_queries_for_3_or_30_indicators():
+    def queries(count):
+        team = make_team(indicators=count)
+        client = as_user(team.filler)
+        ask(client, team, team.indicators[0], "1")  # the session and caches warmed
+        with CaptureQueriesContext(connection) as captured:
+            assert ask(client, team, team.indicators[-1], "80").status_code == 200
+        return len(captured)
+
+    assert queries(3) == queries(30)
