@@ -15,7 +15,7 @@ REASON = "第一个指标的完成值与台账不符，请核对后重新提交"
 
 
 @pytest.mark.browser
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_reviewer_finds_the_submitted_project_and_the_filler_the_return_notice(
         live_server, monkeypatch):
     # Celery runs the notice's task at once, as a worker would (no worker in the test)
