@@ -152,8 +152,9 @@ def test_two_concurrent_scans_send_each_reminder_exactly_once(
 
     def count_sends(sender=None, **kwargs):
         if getattr(sender, "name", None) == tasks.send_reminder.name:
-            sends.append(kwargs.get("state"))
-            if len(sends) >= messages:
+            args = kwargs.get("args") or [[]]
+            sends.append((frozenset(args[0]), kwargs.get("state"), kwargs.get("retval")))
+            if sum(1 for *_, retval in sends if retval == "sent") >= messages:
                 all_sent.set()
 
     task_postrun.connect(count_sends, weak=False)
@@ -171,6 +172,9 @@ def test_two_concurrent_scans_send_each_reminder_exactly_once(
     assert sum(s["already_claimed"] for s in summaries) == rows
     assert ReminderLog.objects.count() == rows
     assert set(ReminderLog.objects.values_list("status", flat=True)) == {ReminderStatus.SENT}
-    assert sends == ["SUCCESS"] * messages
+    # a task redelivered from an earlier test's worker (acks_late) may run here too: only the
+    # sends of this test's claims count
+    ours = set(ReminderLog.objects.values_list("id", flat=True))
+    assert [state for ids, state, _ in sends if ids & ours] == ["SUCCESS"] * messages
     assert len(mail.outbox) == messages
     assert len({tuple(m.to) for m in mail.outbox}) == messages
