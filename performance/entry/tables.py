@@ -225,7 +225,7 @@ class UnitSummaryTable(FastBody, tables.Table):
     spent_total = tables.Column("执行数（万元）", attrs=NUM)
     rate = tables.Column("执行率", empty_values=(), orderable=False, attrs=NUM)
     submitted = tables.Column("已提交", attrs=NUM)
-    approved = tables.Column("已审核", attrs=NUM)
+    approved = tables.Column("填报已审核", attrs=NUM)
     returned = tables.Column("已退回", attrs=NUM)
     red = tables.Column("红灯", attrs=NUM)
     not_entered = tables.Column("未填报", attrs=NUM)
