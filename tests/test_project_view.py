@@ -370,3 +370,12 @@ def test_monitoring_keeps_its_own_fields_and_names_the_measures_纠偏措施():
     assert f'aria-label="指标「{first.name}」全年预计完成值"' in page
     assert f'aria-label="指标「{first.name}」纠偏措施"' in page and "year-end-reasons" not in page
     assert "监控灯" in page.split("target-table")[1].split("</table>")[0]
+
+
+def test_an_empty_deviation_reasons_value_means_none_ticked(team):
+    data = form_data(team, ["100"])
+    data[f"i{team.indicators[0].pk}-deviation_reasons"] = ""
+    response = as_user(team.filler).post(url(team), data)
+    assert response.status_code == 302
+    assert IndicatorRecord.objects.get(indicator=team.indicators[0],
+                                       period=team.period).actual_value == Decimal(100)

@@ -26,6 +26,14 @@ REASON_CHOICES = [(v.value, v.value) for v in DeviationReason]
 TEXTAREA = {"rows": 2, "class": "form-control form-control-sm"}
 
 
+class ReasonsField(forms.MultipleChoiceField):
+    """偏差原因 ticked: a posted empty value (a client that sends the unticked group as "")
+    means none, not an invalid choice."""
+
+    def to_python(self, value):
+        return [item for item in super().to_python(value) if item != ""]
+
+
 class NumberField(forms.DecimalField):
     """A number as people type it: 1,200 / 1，200 / 95% / full-width digits."""
 
@@ -129,7 +137,7 @@ def _fields(qualitative: bool, monitoring: bool) -> dict:
         "likelihood": lambda: forms.ChoiceField(
             label="完成可能性", required=False, choices=LIKELIHOOD_CHOICES,
             widget=widgets.Select(attrs={"class": "form-select form-select-sm"})),
-        "deviation_reasons": lambda: forms.MultipleChoiceField(
+        "deviation_reasons": lambda: ReasonsField(
             label="偏差原因（可多选）", required=False, choices=REASON_CHOICES,
             widget=widgets.CheckboxSelectMultiple(attrs={"class": "form-check-input"})),
         "corrective_measures": lambda: forms.CharField(
