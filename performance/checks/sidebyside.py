@@ -104,16 +104,15 @@ class SideBySide:
 def side_by_side(result, entries: Mapping[int, Entry], side: Side,
                  policy: ScoringPolicy | None = None) -> SideBySide:
     """`result` (a ProjectResult of the checked period) beside the check's `entries` (by
-    indicator id) and its own execution figures, by the rules of the check page
-    (performance.services.check_sheet): a score stored against another weight than the one in
+    indicator id) and its own execution figures; the check page builds on it too
+    (performance.services.check_sheet). A score stored against another weight than the one in
     force counts as not scored; scores stored for an indicator the period is not measured
     against are left out (they cannot be compared)."""
     policy = policy or current_policy()
     rows = []
     for line, scored in zip(result.lines, result.score.indicator_scores, strict=True):
         entry = entries.get(line.id)
-        # scored against another weight (the targets changed since): not counted, as on the
-        # check page (performance.services.check_sheet.SheetRow.reweighted)
+        # scored against another weight (the targets changed since): not counted
         reweighted = bool(entry and entry.weight is not None and entry.weight != scored.weight)
         rows.append(SideRow(
             indicator_id=line.id, level1=line.level1, level2=line.level2, name=line.name,

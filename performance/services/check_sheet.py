@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from performance.checks.sidebyside import Entry, Side, SideRow, side_by_side
 from performance.models import (
     CheckedProject,
     CheckScore,
@@ -15,12 +16,7 @@ from performance.models import (
     ExplanationRequest,
     ExplanationStatus,
 )
-from performance.scoring.checks import (
-    CheckedIndicator,
-    CheckTotals,
-    check_execution_score,
-    check_totals,
-)
+from performance.scoring.checks import CheckTotals
 from performance.scoring.policy import ScoringPolicy
 from performance.services.scoring import (
     IndicatorLine,
@@ -32,30 +28,34 @@ from performance.services.scoring import (
 
 @dataclass(frozen=True)
 class SheetRow:
-    """One indicator: the unit's self-score beside the 复核 score (None: not scored)."""
+    """One indicator: the unit's self-score beside the 复核 score, as
+    performance.checks.sidebyside compares them, with the stored row the page edits."""
 
     line: IndicatorLine
-    weight: Decimal  # in force at the period
-    self_score: Decimal
+    side: SideRow
     self_missing: bool
     stored: CheckScore | None
 
     @property
+    def weight(self) -> Decimal:  # in force at the period
+        return self.side.weight
+
+    @property
+    def self_score(self) -> Decimal:
+        return self.side.self_score
+
+    @property
     def reweighted(self) -> bool:
         """Scored against another weight (the targets changed since): to be scored again."""
-        return self.stored is not None and self.stored.weight != self.weight
+        return self.side.reweighted
 
     @property
     def check_score(self) -> Decimal | None:
-        return None if self.stored is None or self.reweighted else self.stored.score
-
-    @property
-    def indicator(self) -> CheckedIndicator:
-        return CheckedIndicator(self.weight, self.self_score, self.check_score)
+        return self.side.check_score
 
     @property
     def difference(self) -> Decimal | None:
-        return self.indicator.difference
+        return self.side.difference
 
 
 @dataclass
@@ -106,15 +106,17 @@ def check_sheet(checked: CheckedProject, policy: ScoringPolicy | None = None) ->
     result = score_project_period(checked.project, checked.period, policy)
     stored = {s.indicator_id: s for s in
               CheckScore.objects.filter(checked=checked).select_related("updated_by").order_by()}
-    rows = [SheetRow(line, score.weight, score.score, score.missing, stored.get(line.id))
-            for line, score in zip(result.lines, result.score.indicator_scores, strict=True)]
-    execution = check_execution_score(
-        result.score.execution.score, override=checked.execution_score, budget=result.budget,
-        verified_spent=checked.verified_spent, policy=policy)
-    totals = check_totals([row.indicator for row in rows], execution, result.score.total, policy)
+    view = side_by_side(
+        result, {key: Entry(s.score, s.deduction_reason, s.opinion, s.weight)
+                 for key, s in stored.items()},
+        Side(checked.execution_score, checked.verified_spent), policy)
+    rows = [SheetRow(line, side, score.missing, stored.get(line.id))
+            for line, score, side in zip(result.lines, result.score.indicator_scores, view.rows,
+                                         strict=True)]
     explanations = list(ExplanationRequest.objects.filter(checked=checked)
                         .select_related("indicator", "asked_by", "answered_by", "withdrawn_by"))
-    return CheckSheet(checked, result, rows, totals, policy.execution_weight, explanations)
+    return CheckSheet(checked, result, rows, view.totals, policy.execution_weight,
+                      explanations)
 
 
 def snapshot_fields(sheet: CheckSheet) -> dict:
