@@ -8,6 +8,7 @@ content's cache key, since its list of what blocks a submission depends on the e
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from urllib.parse import urlencode
 
 from django.urls import reverse
 
@@ -50,9 +51,14 @@ def evidence_panel(user, project, period) -> dict:
         row.deletable = allowed.delete_refusal(row) is None
     items = [IndicatorEvidence(ind, ind.needs_evidence(ind.level2.evidence_required),
                                groups.indicators.get(ind.id, [])) for ind in indicators]
+    back = f"{reverse('entry:project', args=[project.pk])}?period={period.code}#evidence"
     return {
         "project": project, "period": period,
-        "next": f"{reverse('entry:project', args=[project.pk])}?period={period.code}#evidence",
+        "next": back,
+        "upload_url": _upload_url(project, period, back),
+        "targets": [(item.indicator.id,
+                     item.indicator.name + ("（须上传）" if item.missing else ""))
+                    for item in items],
         "project_rows": groups.project,
         "indicators": items,
         "shown": [item for item in items if item.rows or item.required],
@@ -92,10 +98,20 @@ def check_evidence(user, checked) -> dict:
                              by_indicator.get(None, []))]
     rows += [CheckEvidenceRow(ind.name, f"check-evidence-i{ind.id}", groups.indicators.get(ind.id, []),
                               by_indicator.get(ind.id, [])) for ind in indicators]
+    back = f"{reverse('checks:check', args=[checked.pk])}#check-evidence"
     return {
-        "checked": checked, "rows": rows, "indicators": indicators,
-        "next": f"{reverse('checks:check', args=[checked.pk])}#check-evidence",
+        "checked": checked, "rows": rows,
+        "next": back,
+        "upload_url": _upload_url(project, period, back, checked=checked),
+        "targets": [(ind.id, ind.name) for ind in indicators],
         "can_upload": refusal is None, "refusal": refusal,
         "accept": ACCEPT_ATTRIBUTE,
         "limits": f"单个文件不超过 {size_text(max_file_bytes())}，每次最多 {max_files()} 个",
     }
+
+
+def _upload_url(project, period, back: str, *, checked=None) -> str:
+    query = {"project": project.pk, "period": period.code, "next": back}
+    if checked is not None:
+        query["checked"] = checked.pk
+    return f"{reverse('evidence:upload')}?{urlencode(query)}"
