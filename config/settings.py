@@ -64,6 +64,9 @@ INSTALLED_APPS = [
     "django_filters",
     "import_export",
     "simple_history",
+    "axes",
+    "csp",
+    "accounts",
     "budget",
     "performance",
 ]
@@ -122,11 +125,22 @@ else:
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# The password policy (docs/security.md): at least PASSWORD_MIN_LENGTH characters from at least
+# PASSWORD_MIN_CLASSES of the four classes (upper case, lower case, digits, symbols), not like
+# the user's name, not a common one, and none of the user's last PASSWORD_HISTORY_COUNT.
+PASSWORD_MIN_LENGTH = env_int("PASSWORD_MIN_LENGTH", 10)
+PASSWORD_MIN_CLASSES = env_int("PASSWORD_MIN_CLASSES", 3)
+PASSWORD_HISTORY_COUNT = env_int("PASSWORD_HISTORY_COUNT", 5)
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+     "OPTIONS": {"min_length": PASSWORD_MIN_LENGTH}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "accounts.passwords.CharacterClassValidator",
+     "OPTIONS": {"min_classes": PASSWORD_MIN_CLASSES}},
+    {"NAME": "accounts.passwords.PasswordHistoryValidator",
+     "OPTIONS": {"count": PASSWORD_HISTORY_COUNT}},
 ]
 
 LANGUAGE_CODE = "zh-hans"
@@ -164,6 +178,8 @@ EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+# An SMTP server that never answers must not hold a worker (or a request) for ever.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "绩效通 <noreply@localhost>")
 
 # Celery, with Redis as broker.
@@ -280,6 +296,35 @@ else:
 # "notice"}}; and whether a targets import with review errors is refused.
 TARGET_REVIEW_RULES = {}
 TARGET_REVIEW_BLOCKS_IMPORT = False
+
+# Bounded work per upload and per job (docs/security.md): a workbook or CSV with more data rows
+# than IMPORT_MAX_ROWS is refused before it is parsed; a job keeps at most IMPORT_MAX_ERRORS
+# messages and counts the rest; a PDF (表13 document import) over PDF_MAX_PAGES pages or whose
+# streams would decompress beyond PDF_MAX_STREAM_BYTES is refused. A running job (import,
+# report zip) that has not beaten its heartbeat for JOB_STALE_MINUTES is marked failed and can be
+# retried. A reminder claimed but not sent after REMINDER_CLAIM_TIMEOUT_MINUTES is sent again.
+IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 200_000)
+IMPORT_MAX_ERRORS = env_int("IMPORT_MAX_ERRORS", 200)
+PDF_MAX_PAGES = env_int("PDF_MAX_PAGES", 300)
+PDF_MAX_STREAM_BYTES = env_int("PDF_MAX_STREAM_BYTES", 100 * 1024 * 1024)
+JOB_STALE_MINUTES = env_int("JOB_STALE_MINUTES", 15)
+REMINDER_CLAIM_TIMEOUT_MINUTES = env_int("REMINDER_CLAIM_TIMEOUT_MINUTES", 30)
+
+# Access (docs/security.md). Separation of duties: whoever submitted a record (or proposed a
+# target adjustment) cannot approve it, even holding both roles. Login lockout (django-axes):
+# AXES_FAILURE_LIMIT wrong passwords for one user name from one address lock it for
+# AXES_COOLOFF_MINUTES; both login pages (/accounts/login/ and the admin's) count. A session
+# idle for SESSION_IDLE_MINUTES ends; SESSION_COOKIE_AGE bounds it absolutely.
+SEPARATION_OF_DUTIES = env_bool("SEPARATION_OF_DUTIES", True)
+AXES_ENABLED = env_bool("AXES_ENABLED", True)
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_MINUTES = env_int("AXES_COOLOFF_MINUTES", 30)
+SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 30)
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 12 * 60 * 60)
+
+# The security audit log (accounts.SecurityEvent): kept this many days, then pruned daily.
+# 等保 2.0 asks for at least six months; a value below 180 is raised to 180.
+AUDIT_LOG_RETENTION_DAYS = max(180, env_int("AUDIT_LOG_RETENTION_DAYS", 180))
 
 # Production hardening: on whenever APP_ENV=production; each can be relaxed by environment
 # (an intranet without HTTPS, say), and `manage.py check --deploy` will then say so.

@@ -50,7 +50,9 @@ class ImportJob(models.Model):
         "状态", max_length=10, choices=ImportStatus.choices, default=ImportStatus.PENDING
     )
     progress = models.PositiveSmallIntegerField("进度（%）", default=0)
-    errors = models.JSONField("问题", default=list, blank=True)
+    errors = models.JSONField("问题", default=list, blank=True,
+                              help_text="至多 IMPORT_MAX_ERRORS 条；其余只计数（error_count）")
+    error_count = models.PositiveIntegerField("问题总数", default=0)
     summary = models.TextField("结果", blank=True)
     notes = models.JSONField("提示", default=list, blank=True,
                              help_text="文件中缺少的指标、目标审核发现等")
@@ -58,6 +60,9 @@ class ImportJob(models.Model):
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     started_at = models.DateTimeField("开始时间", null=True, blank=True)
     finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+    heartbeat_at = models.DateTimeField(
+        "最近心跳", null=True, blank=True,
+        help_text="运行中的任务定期更新；超过 JOB_STALE_MINUTES 未更新即判定为中断（失败，可重试）")
 
     class Meta:
         verbose_name = verbose_name_plural = "导入任务"

@@ -37,6 +37,9 @@ class ReportJob(models.Model):
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     started_at = models.DateTimeField("开始时间", null=True, blank=True)
     finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+    heartbeat_at = models.DateTimeField(
+        "最近心跳", null=True, blank=True,
+        help_text="运行中的任务定期更新；超过 JOB_STALE_MINUTES 未更新即判定为中断（失败，可重试）")
 
     class Meta:
         verbose_name = verbose_name_plural = "报告打包任务"

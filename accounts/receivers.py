@@ -1,0 +1,1 @@
+"""Receivers of the audit log: filled by the audit work (docs/security.md)."""
