@@ -1,6 +1,5 @@
 from django.contrib import admin
 from django.db.models import Count, Q, Sum
-from import_export.admin import ExportMixin
 
 from budget.models import Project
 
@@ -14,6 +13,7 @@ from . import (  # noqa: F401 (register their models)
     admin_results,
     admin_versions,
 )
+from .admin_records import ScopedExportMixin
 from .excel.admin import ExcelImportAdminMixin, ImportJobAdmin
 from .excel.document_admin import DocumentImportAdminMixin
 from .excel.resources import Table13Resource
@@ -107,7 +107,7 @@ class ProjectAdmin(admin.ModelAdmin):
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(DocumentImportAdminMixin, ExcelImportAdminMixin, ExportMixin,
+class IndicatorAdmin(DocumentImportAdminMixin, ExcelImportAdminMixin, ScopedExportMixin,
                      admin.ModelAdmin):
     excel_import_kind = ImportKind.TARGETS
     resource_classes = [Table13Resource]

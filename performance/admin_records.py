@@ -14,6 +14,7 @@ from django.contrib import admin
 from django.db import transaction
 from import_export.admin import ExportMixin
 
+from .access import sees_all_units, user_roles
 from .excel.admin import ExcelImportAdminMixin
 from .excel.resources import IndicatorRecordResource
 from .models import ImportKind, IndicatorRecord, ProjectRecord
@@ -83,6 +84,27 @@ class ProjectCorrectionForm(CorrectionForm):
         return {"projects": {self.instance.project_id: change}}
 
 
+class ScopedExportMixin(ExportMixin):
+    """django-import-export's 导出, for those who may view the model (its view or change
+    permission: a staff account without either gets 403, on the button and on the export URL
+    alike) and only of the units they may see (performance.access: finance staff and
+    superusers every unit, anyone else the units they hold a role in — none without one).
+    `export_unit_field`: the path from the model to its unit."""
+
+    export_unit_field = "project__unit"
+
+    def has_export_permission(self, request) -> bool:
+        return self.has_view_permission(request)
+
+    def get_export_queryset(self, request):
+        queryset = super().get_export_queryset(request)
+        user = request.user
+        if sees_all_units(user):
+            return queryset
+        units = sorted({unit_id for unit_id, _ in user_roles(user) if unit_id is not None})
+        return queryset.filter(**{f"{self.export_unit_field}__in": units})
+
+
 class CorrectionAdmin(admin.ModelAdmin):
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)
@@ -101,8 +123,9 @@ class CorrectionAdmin(admin.ModelAdmin):
 
 
 @admin.register(IndicatorRecord)
-class IndicatorRecordAdmin(ExcelImportAdminMixin, ExportMixin, CorrectionAdmin):
+class IndicatorRecordAdmin(ExcelImportAdminMixin, ScopedExportMixin, CorrectionAdmin):
     form = IndicatorCorrectionForm
+    export_unit_field = "indicator__project__unit"
     excel_import_kind = ImportKind.ACTUALS
     resource_classes = [IndicatorRecordResource]
     list_display = ["indicator", "project_name", "period", "actual_value", "actual_grade",
