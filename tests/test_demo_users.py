@@ -1,10 +1,17 @@
 import pytest
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate as django_authenticate
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
+from django.test import RequestFactory
+from django.urls import reverse
 
 from budget.demo import ACCOUNTS, ADMIN, DEPARTMENT, FINANCE, REVIEWER, STAFF, create_demo_users
 from budget.models import Membership, Role
+
+
+def authenticate(**credentials):
+    """Django's authenticate as the login page calls it: django-axes needs the request."""
+    return django_authenticate(RequestFactory().post(reverse("login")), **credentials)
 
 
 def test_demo_users_are_created_and_printed(seeded, capsys):
@@ -40,7 +47,7 @@ def test_demo_users_are_refused_in_production(seeded, settings):
 
 def test_demo_filler_sees_the_units_projects_on_the_home_page(seeded, client):
     create_demo_users()
-    client.login(username=STAFF.username, password=STAFF.password)
+    client.post(reverse("login"), {"username": STAFF.username, "password": STAFF.password})
     response = client.get("/")
     assert response.status_code == 200
     assert "社会保险信息网络建设维护费" in response.content.decode()
