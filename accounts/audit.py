@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+from contextvars import ContextVar
 
 from django.db import DatabaseError, transaction
 
@@ -13,7 +14,17 @@ from .models import SecurityEvent, SecurityEventKind
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["SecurityEventKind", "client_ip", "record"]
+__all__ = ["SecurityEventKind", "client_ip", "current_request", "record"]
+
+# The request being answered, set by accounts.middleware.AuditDownloadsMiddleware: an event
+# recorded by a service that is not given the request (a period lock, a password change, an
+# admin change) still gets the address and the path.
+_current_request: ContextVar = ContextVar("audit_request", default=None)
+
+
+def current_request():
+    """The request this thread or task is answering, or None (a command, a Celery task)."""
+    return _current_request.get()
 
 
 def client_ip(request) -> str | None:
@@ -31,7 +42,10 @@ def client_ip(request) -> str | None:
 def record(kind: str, *, request=None, user=None, username: str = "", target: str = "",
            detail: str = "") -> SecurityEvent | None:
     """Add one event. `user` defaults to the request's authenticated user; `username` to that
-    user's name (give it for a failed login, where there is no account)."""
+    user's name (give it for a failed login, where there is no account). Without `request`,
+    the request being answered (current_request) gives the address and path."""
+    if request is None:
+        request = current_request()
     if user is None and request is not None:
         candidate = getattr(request, "user", None)
         if candidate is not None and candidate.is_authenticated:

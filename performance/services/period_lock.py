@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.db import connection, transaction
 from django.utils import timezone
 
+from accounts.audit import SecurityEventKind, record
 from performance.access import period_capacities
 from performance.models import PeriodLockEvent, PeriodUnitUnlock, ReportingPeriod
 from performance.workflow import Action, Channel, PeriodState, PeriodStatus, period_refusal
@@ -158,7 +159,19 @@ def _save(period, now, **fields) -> None:
     period.save(update_fields=[*fields, "lock_changed_at"])
 
 
+# The security audit log (docs/security.md) has a lock for LOCK and RELOCK_UNIT, an unlock
+# for UNLOCK and UNLOCK_UNIT.
+_AUDIT_KINDS = {Action.LOCK: SecurityEventKind.PERIOD_LOCK,
+                Action.RELOCK_UNIT: SecurityEventKind.PERIOD_LOCK,
+                Action.UNLOCK: SecurityEventKind.PERIOD_UNLOCK,
+                Action.UNLOCK_UNIT: SecurityEventKind.PERIOD_UNLOCK}
+
+
 def _event(period, unit, action, reason, user, now, channel) -> None:
-    PeriodLockEvent.objects.create(period=period, unit=unit, action=action,
-                                   reason=(reason or "").strip(), by=user, at=now,
-                                   channel=channel)
+    reason = (reason or "").strip()
+    PeriodLockEvent.objects.create(period=period, unit=unit, action=action, reason=reason,
+                                   by=user, at=now, channel=channel)
+    target = f"{period.code} {period.name}" + (f" · {unit.code} {unit.name}" if unit else "")
+    record(_AUDIT_KINDS[action], user=user, target=target,
+           detail=f"{Action(action).label}（{Channel(channel).label}）"
+           + (f"：{reason}" if reason else ""))
