@@ -98,6 +98,12 @@ def tiered_units(units) -> set[int]:
     return {unit.id for unit in units if unit.department_id in staffed}
 
 
+def separation_of_duties() -> bool:
+    """Whoever submitted a record (or proposed a target adjustment) may not approve it
+    (SEPARATION_OF_DUTIES, on by default; docs/workflow.md)."""
+    return bool(getattr(settings, "SEPARATION_OF_DUTIES", True))
+
+
 def sees_all_units(user) -> bool:
     """A superuser or a 财政审核人: sees every unit and takes the finance decisions (from the
     memberships read once per request)."""
@@ -112,11 +118,15 @@ class ProjectRights:
     fill: a 填报人 of the project's unit (enters values, saves drafts, submits);
     review: a 单位审核人 of that unit, or finance (approves, returns);
     department_review: a 主管部门审核人 of the unit's department;
-    finance: sees every unit and reviews, never enters a unit's values."""
+    finance: sees every unit and reviews, never enters a unit's values.
 
-    __slots__ = ("department_review", "fill", "finance", "review", "unit_review")
+    Separation of duties: `own(record)` — this user submitted the record, so approves it at
+    no level (performance.services.workflow refuses; pages offer no approve button)."""
+
+    __slots__ = ("department_review", "fill", "finance", "review", "unit_review", "user_id")
 
     def __init__(self, user, unit_id: int):
+        self.user_id = getattr(user, "pk", None)
         roles = user_roles(user)
         self.finance = sees_all_units(user)
         self.fill = (unit_id, Role.FILLER) in roles
@@ -133,6 +143,20 @@ class ProjectRights:
         if channel in CHANNEL_CAPACITY:
             found.add(CHANNEL_CAPACITY[channel])
         return frozenset(found)
+
+    def own(self, record) -> bool:
+        """Whether separation of duties keeps this user from approving `record` (a
+        ProjectRecord or None): they submitted it. No query."""
+        return (record is not None and self.user_id is not None
+                and record.submitted_by_id == self.user_id and separation_of_duties())
+
+    @property
+    def separation_key(self) -> int:
+        """What a page cached per rights must add to its key: the user's id where they may
+        both submit and approve (their own submissions show no approve button), else 0."""
+        if self.fill and (self.review or self.department_review) and separation_of_duties():
+            return self.user_id or 0
+        return 0
 
     @property
     def role_label(self) -> str:

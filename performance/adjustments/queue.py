@@ -1,6 +1,7 @@
 """Which proposals wait for whom (docs/adjustments.md): a 单位审核人 sees those 待单位审核 of its
 units, a 主管部门审核人 those 待主管部门审核 of its department's units, finance those 待财政审核
-of every unit, a 填报人 the open proposals of its units (drafts, returned, under review).
+of every unit, a 填报人 the open proposals of its units (drafts, returned, under review). A
+reviewer does not wait for a proposal they proposed or submitted (separation of duties).
 
 Read from the memberships the access helper has already read for the request, so a queue is
 one query for its counts and one for its page."""
@@ -10,12 +11,12 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Count, F, Q
+from django.db.models import Count, Exists, F, OuterRef, Q
 
 from budget.models import Role
-from performance.access import sees_all_units, user_roles
-from performance.chain import EDITABLE, OPEN, Level, VersionStatus, waiting_for
-from performance.models import TargetVersion
+from performance.access import sees_all_units, separation_of_duties, user_roles
+from performance.chain import EDITABLE, OPEN, ChainAction, Level, VersionStatus, waiting_for
+from performance.models import TargetVersion, VersionStep
 
 NOTHING = Q(pk__in=[])
 
@@ -52,6 +53,12 @@ def queue_of(user) -> Queue:
         review.append(Q(status=VersionStatus.AT_UNIT,
                         project__unit_id__in=sorted(units[Role.UNIT_REVIEWER])))
         levels.append(Level.UNIT)
+    if review and separation_of_duties():
+        # what the person proposed or submitted waits for someone else (separation of duties)
+        submitted = VersionStep.objects.filter(version=OuterRef("pk"), action=ChainAction.SUBMIT,
+                                               by_id=user.pk)
+        others = ~Q(created_by_id=user.pk) & Q(~Exists(submitted))
+        review = [part & others for part in review]
     fill = sorted(units[Role.FILLER])
     waiting = review + ([Q(status=VersionStatus.RETURNED, project__unit_id__in=fill)] if fill else [])
     everything = review + ([Q(status__in=sorted(OPEN), project__unit_id__in=fill)] if fill else [])

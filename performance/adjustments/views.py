@@ -190,6 +190,9 @@ def detail(request, pk):
     tier = version.department_tier if submitted else department_tier(project.unit)
     can = {action.value: chain.allowed(action, status, capacities, tier) for action in
            (ChainAction.SUBMIT, ChainAction.WITHDRAW, ChainAction.APPROVE, ChainAction.RETURN)}
+    steps = list(version.steps.select_related("by"))
+    if can["approve"] and adjustments.own_proposal(version, request.user, steps):
+        can["approve"] = False  # separation of duties: not one's own proposal
     final = can["approve"] and chain.next_status(ChainAction.APPROVE, status, tier) == \
         VersionStatus.APPROVED
     base = version.based_on
@@ -197,7 +200,7 @@ def detail(request, pk):
         "version": version, "project": project, "rights": rights, "base": base,
         "lines": diff_rows(adjustments.diff(version)),
         "findings": adjustments.new_findings(version) if status in chain.OPEN else [],
-        "steps": list(version.steps.select_related("by")),
+        "steps": steps,
         "versions": list(TargetVersion.objects.filter(project=project).order_by("number")),
         "chain_levels": chain.levels(tier), "waiting_for": chain.waiting_for(status),
         "can": can, "final": final,

@@ -71,7 +71,8 @@ def project_page(request, pk):
         evidence = evidence_panel(request.user, project, period)
         previous = previous_year(project)  # last year's grade and suggestion (延续项目)
         content = cached_html(
-            "project", [project.pk, period.pk, sorted(rights.capacities()), state, tiered,
+            "project", [project.pk, period.pk, sorted(rights.capacities()),
+                        rights.separation_key, state, tiered,
                         periods_key(candidates), project_version(project, period),
                         evidence["version"], previous.key if previous else ""],
             lambda extra: _content(project, period, candidates, rights, state, tiered=tiered,
@@ -129,6 +130,7 @@ def _content(project, period, candidates, rights, state, csrf_token, tiered=Fals
                                        records=sheet.records, record=sheet.record)
     capacities = rights.capacities(Channel.PAGE)
     status = sheet.record.status if sheet.record else None
+    own = rights.own(sheet.record)  # separation of duties: the submitter approves nothing
     previous = previous or previous_year(project)
     return render_to_string("entry/_project_content.html", {
         "previous": previous,
@@ -139,10 +141,11 @@ def _content(project, period, candidates, rights, state, csrf_token, tiered=Fals
         "problems": problems, "score": sheet.result.score,
         "entered": not sheet.result.nothing_entered,
         "history": project_history(project, period, sheet.indicators),
-        "can_approve": allowed(Action.APPROVE, status, capacities, state),
+        "can_approve": allowed(Action.APPROVE, status, capacities, state) and not own,
         "can_return": allowed(Action.RETURN, status, capacities, state),
         "can_reopen": allowed(Action.REOPEN, status, capacities, state),
-        "can_department_approve": allowed(Action.DEPARTMENT_APPROVE, status, capacities, state),
+        "can_department_approve": (allowed(Action.DEPARTMENT_APPROVE, status, capacities, state)
+                                   and not own),
         "can_department_return": allowed(Action.DEPARTMENT_RETURN, status, capacities, state),
         "tiered": tiered, "waiting_for": waiting_for(status),
         "return_form": ReturnForm(initial={"version": sheet.version, "period": period.code}),

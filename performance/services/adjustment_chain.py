@@ -37,7 +37,13 @@ from performance.models import (
 )
 from performance.workflow import Channel
 
-from .adjustments import TARGET_FIELDS, AdjustmentRefused, submission_problems
+from .adjustments import (
+    SELF_APPROVAL,
+    TARGET_FIELDS,
+    AdjustmentRefused,
+    own_proposal,
+    submission_problems,
+)
 
 
 def capacities(user, version: TargetVersion, channel: str = Channel.PAGE):
@@ -90,6 +96,8 @@ def _step(action, version, user, reason, channel, before=None) -> TargetVersion:
                           locked.department_tier, reason=reason)
         if problem:
             raise AdjustmentRefused([problem])
+        if action == ChainAction.APPROVE and own_proposal(locked, user):
+            raise AdjustmentRefused([SELF_APPROVAL])  # separation of duties
         from_status = locked.status
         level = LEVEL_OF_STATUS.get(from_status, "")
         if before is not None:

@@ -6,7 +6,8 @@ A proposal is a complete version: every indicator of the version it is based on 
 not, a removed one marked), the added ones, the budget and the 年度目标. Its checks are the
 ones 表13 gets: each target matches its operator, names are unique, the weights add up to the
 expected total (90), and the target-review rules run on it. Every change needs its reason
-before the proposal is submitted.
+before the proposal is submitted. Whoever proposed or submitted a proposal approves it at no
+level (separation of duties, `own_proposal`).
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from budget.models import Project
-from performance.access import ProjectRights
-from performance.chain import EDITABLE, OPEN, VersionStatus
+from performance.access import ProjectRights, separation_of_duties
+from performance.chain import EDITABLE, OPEN, ChainAction, VersionStatus
 from performance.domain import Grade, Operator
 from performance.models import (
     AnnualGoal,
@@ -381,6 +382,24 @@ def missing_reasons(version: TargetVersion) -> list[Problem]:
             problems.append(Problem(f"指标“{row.name}”{RowChange(row.change).label}，请填写调整理由。",
                                     f"id_t{index}-reason"))
     return problems
+
+
+# -- separation of duties --------------------------------------------------------------------------
+
+SELF_APPROVAL = "提出或提交调整申请的人不能审核自己的申请（职责分离）。"
+
+
+def own_proposal(version: TargetVersion, user, steps=None) -> bool:
+    """Whether separation of duties (SEPARATION_OF_DUTIES) keeps `user` from approving
+    `version` at any level: they proposed it (created_by) or submitted it (a 提交 step).
+    `steps`: the version's VersionSteps when already read (no query then); else one query."""
+    if not separation_of_duties() or user is None or user.pk is None:
+        return False
+    if version.created_by_id == user.pk:
+        return True
+    if steps is not None:
+        return any(step.action == ChainAction.SUBMIT and step.by_id == user.pk for step in steps)
+    return version.steps.filter(action=ChainAction.SUBMIT, by_id=user.pk).exists()
 
 
 def submission_problems(version: TargetVersion) -> list[Problem]:

@@ -6,6 +6,9 @@ periods waiting for a decision the person takes, per level, counted in one group
     待财政审核   财政审核人: 单位已审核 where no 主管部门 decides — the tier is off, or the
                 unit's department has no active reviewer — so finance decides (docs/workflow.md)
 
+Separation of duties (SEPARATION_OF_DUTIES): a record the person submitted is not in their
+queues — they may not approve it.
+
 A person holding no reviewer role costs no query beyond their memberships (read once per
 request by performance.access.user_roles). `for_request` keeps the answer on the request, so
 the header and the home page share it.
@@ -20,7 +23,7 @@ from django.db.models import Count, Max, Q
 from django.urls import reverse
 
 from budget.models import Membership, Role
-from performance.access import department_tier_enabled, user_roles
+from performance.access import department_tier_enabled, separation_of_duties, user_roles
 from performance.models import PeriodStatus, ProjectRecord
 from performance.workflow import AWAITING_DEPARTMENT_REVIEW, AWAITING_UNIT_REVIEW, WorkflowStatus
 
@@ -78,14 +81,16 @@ class Queues:
 
 def _conditions(user) -> dict[str, Q]:
     roles = user_roles(user)
+    # separation of duties: what the person submitted waits for someone else, not for them
+    others = ~Q(submitted_by_id=user.pk) if separation_of_duties() else Q()
     reviews = {unit for unit, role in roles if role == Role.UNIT_REVIEWER}
     departments = {unit for unit, role in roles if role == Role.DEPARTMENT_REVIEWER}
     found = {}
     if reviews:
-        found[UNIT] = Q(status__in=AWAITING_UNIT_REVIEW, project__unit_id__in=reviews)
+        found[UNIT] = Q(status__in=AWAITING_UNIT_REVIEW, project__unit_id__in=reviews) & others
     if departments:
         found[DEPARTMENT] = Q(status__in=AWAITING_DEPARTMENT_REVIEW,
-                              project__unit_id__in=departments)
+                              project__unit_id__in=departments) & others
     if any(role == Role.FINANCE_REVIEWER for _, role in roles):
         undecided = Q(status__in=AWAITING_DEPARTMENT_REVIEW)
         if department_tier_enabled():
@@ -94,7 +99,7 @@ def _conditions(user) -> dict[str, Q]:
                        .order_by().values("department_id"))
             undecided &= (Q(project__unit__department_id__isnull=True)
                           | ~Q(project__unit__department_id__in=staffed))
-        found[FINANCE] = undecided
+        found[FINANCE] = undecided & others
     return found
 
 

@@ -10,6 +10,9 @@ Submitting needs every indicator's value, or — for a value honestly missing �
 reason; every reason the scoring asks for; the money spent (or why not); and at monitoring the
 expected full-year value and likelihood; and evidence for each indicator that requires it
 (docs/evidence.md). A missing value then scores 0 and is listed as 未填.
+
+Separation of duties: whoever submitted the record may not approve it (审核通过 or
+主管部门审核通过), even holding a reviewer role (SEPARATION_OF_DUTIES, on by default).
 """
 
 from __future__ import annotations
@@ -42,6 +45,12 @@ from .values import EntryRefused
 
 class WorkflowRefused(EntryRefused):
     """The step is not possible now (wrong status, locked, changed meanwhile)."""
+
+
+# Separation of duties (SEPARATION_OF_DUTIES, performance.access.ProjectRights.own): the
+# submitter of a record approves it at no level, whatever roles they also hold.
+APPROVALS = frozenset({Action.APPROVE, Action.DEPARTMENT_APPROVE})
+SELF_APPROVAL = "提交人不能审核自己提交的记录（职责分离）。"
 
 
 class Problem(str):
@@ -197,6 +206,8 @@ def _step(action: Action, project, period, user, version, channel, *, reason: st
                 "请刷新页面核对后再操作。")
         if refusal:
             raise WorkflowRefused(refusal)
+        if action in APPROVALS and rights.own(record):
+            raise WorkflowRefused(SELF_APPROVAL)
         now = timezone.now()
         fields = {}
         if action == Action.SUBMIT:
