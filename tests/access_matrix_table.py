@@ -120,6 +120,18 @@ def rectification_status(w):
     return Rectification.objects.get(pk=w.rectification.pk).status
 
 
+def import_status(w):
+    from performance.models import ImportJob
+
+    return ImportJob.objects.get(pk=w.import_job.pk).status
+
+
+def report_status(w):
+    from performance.models import ReportJob
+
+    return ReportJob.objects.get(pk=w.report_job.pk).status
+
+
 NOBODY, FINANCE_ROLES = frozenset(), frozenset({"finance", "superuser"})
 GET, POST, BOTH = ("get",), ("post",), ("get", "post")
 
@@ -134,6 +146,8 @@ TABLE: dict[str, Entry] = {
     # -- the admin: its index and the pages the project added (exports, imports)
     "admin:index": Entry(ADMIN_INDEX),
     "admin:performance_indicator_changelist": Entry(ADMIN_PAGE),
+    "admin:accounts_securityevent_changelist": Entry(ADMIN_PAGE),  # the security audit log
+    "admin:auth_user_changelist": Entry(ADMIN_PAGE),
     "admin:performance_indicator_export": Entry(ADMIN_PAGE),
     "admin:performance_indicator_import": Entry(ADMIN_PAGE),
     "admin:performance_indicator_import_document": Entry(ADMIN_PAGE),
@@ -161,6 +175,8 @@ TABLE: dict[str, Entry] = {
     "entry:upload": Entry(FILLERS, methods=POST,
         state=record_status, may_change=NOBODY),
     "entry:upload_status": Entry(STARTER, kwargs=lambda w: {"pk": w.import_job.pk}),
+    "entry:upload_retry": Entry(FILLER_A, kwargs=lambda w: {"pk": w.import_job.pk},
+                                methods=POST, state=import_status, may_change=NOBODY),
     # -- 目标审核 (review)
     "review:index": Entry(SIGNED_IN),
     "review:project_result": Entry(DECIDERS, kwargs=project, methods=POST),
@@ -260,6 +276,8 @@ TABLE: dict[str, Entry] = {
     "reports:job": Entry(UNIT_A, kwargs=lambda w: {"pk": w.report_job.pk}),
     "reports:job_status": Entry(UNIT_A, kwargs=lambda w: {"pk": w.report_job.pk}),
     "reports:job_download": Entry(UNIT_A, kwargs=lambda w: {"pk": w.report_job.pk}),
+    "reports:job_retry": Entry(UNIT_A, kwargs=lambda w: {"pk": w.report_job.pk}, methods=POST,
+                               state=report_status, may_change=NOBODY),
 }
 
 # The admin's generated model pages are left out of the walk, except the ones named above.
