@@ -2,8 +2,15 @@
 
 `deliver(log_ids, attempt)` first takes the attempt with a conditional UPDATE on
 ReminderLog.attempts (the fence): a redelivered task, or a second dispatch of the same claims,
-updates nothing and sends nothing. A failure marks the rows failed with the error, is logged,
-and is retried by a later scan (see service._retries); the in-app notice is created once.
+updates nothing and sends nothing. A failure — an SMTP error, a server that does not answer
+within EMAIL_TIMEOUT seconds — marks the rows failed with the error, is logged, and is retried
+by a later scan (see service._retries); the in-app notice is created once.
+
+A worker killed mid-send leaves its rows claimed (attempts taken, not sent): a scan takes them
+up again once REMINDER_CLAIM_TIMEOUT_MINUTES have passed since the attempt began
+(service._retries). So a reminder is never lost; if the kill came after the mail server had
+accepted the e-mail, the recipient gets it twice — at most one duplicate per such crash
+(docs/workflow.md, "Reminders after a crash").
 """
 
 import logging
@@ -23,9 +30,12 @@ SENT, FAILED, SKIPPED = "sent", "failed", "skipped"
 
 
 def deliver(log_ids: list[int], attempt: int = 0) -> str:
+    # claimed_at: when this attempt began (a send that never finishes is taken up again
+    # REMINDER_CLAIM_TIMEOUT_MINUTES later, and a failed one waits its backoff from here)
     taken = (ReminderLog.objects.filter(pk__in=log_ids, attempts=attempt)
              .exclude(status=ReminderStatus.SENT)
-             .update(attempts=F("attempts") + 1, status=ReminderStatus.CLAIMED))
+             .update(attempts=F("attempts") + 1, status=ReminderStatus.CLAIMED,
+                     claimed_at=timezone.now()))
     if not taken:
         logger.info("reminder %s attempt %s already taken: nothing sent", log_ids, attempt)
         return SKIPPED
@@ -37,15 +47,15 @@ def deliver(log_ids: list[int], attempt: int = 0) -> str:
     ids = [row.pk for row in rows]
     recipient, subject = rows[0].recipient, rows[0].subject
     sections = [row.body for row in rows]
-    body = text.compose_body(recipient, subject, sections)
     try:
+        body = text.compose_body(recipient, subject, sections)
         # A first attempt cannot have left a notice; a retry may have (the e-mail failed).
         if attempt == 0 or not Notice.objects.filter(reminder_id__in=ids).exists():
             Notice.objects.create(recipient=recipient, subject=subject, body=body,
                                   url=text.first_path(sections), reminder=rows[0])
         if recipient.email:
             EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [recipient.email]).send()
-    except Exception as exc:  # any channel failure: log it, keep the claim, retry later
+    except Exception as exc:  # any failure (an SMTP error or EMAIL_TIMEOUT): retry later
         logger.exception("reminder %s to %s failed (attempt %s)", ids, recipient, attempt + 1)
         ReminderLog.objects.filter(pk__in=ids).update(
             status=ReminderStatus.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000]

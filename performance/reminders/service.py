@@ -10,8 +10,8 @@ per period (no per-unit loop), finds
   * open 整改事项 past their response deadline or deadline, of any period (rectification_steps).
 Each (period, unit or "*", recipient, step) is claimed by inserting its ReminderLog row (bulk;
 the unique constraint makes a concurrent scan lose, IntegrityError = someone else has it).
-The claims of one recipient and step form one message. Failed sends, and claims never tried,
-are picked up again by later scans with backoff. `dry_run` claims nothing. In the quiet hours
+The claims of one recipient and step form one message. Failed sends, claims never tried, and
+sends a crash left unfinished (stuck.py) are picked up again by later scans. `dry_run` claims nothing. In the quiet hours
 (22:00–08:00 by default) a scan does nothing: no reminder arrives at midnight.
 """
 
@@ -50,7 +50,7 @@ from performance.models import (
 )
 
 from . import messages as text
-from . import rectification_steps
+from . import rectification_steps, stuck
 from .steps import (
     config,
     department_step,
@@ -115,7 +115,7 @@ def scan(now: datetime.datetime | None = None, *, dry_run: bool = False) -> Scan
     result = ScanResult(already_claimed=len(owed) - len(todo))
     if dry_run:
         result.new = _messages(todo, names=_names(todo))
-        result.retries = _retries(periods, now, cfg, exclude=())
+        result.retries = _retries(periods, now, cfg, exclude=(), dry_run=True)
         return result
     won = _claim(todo)
     result.already_claimed += len(todo) - len(won)
@@ -322,16 +322,19 @@ def _messages(rows, names: dict) -> list[Message]:
     return list(grouped.values())
 
 
-def _retries(periods, now, cfg, exclude) -> list[Message]:
-    """Claims of open periods to try again: failed ones after their backoff, and claims whose
-    send task never ran (lost before it reached the broker) after a grace period; 整改 claims
-    and workflow notices (workflow_notices) whatever their period's status. Delivery's fence on
-    `attempts` makes a duplicate dispatch a no-op."""
+def _retries(periods, now, cfg, exclude, *, dry_run=False) -> list[Message]:
+    """Claims of open periods to try again: failed ones after their backoff, claims whose
+    send task never ran (lost before it reached the broker) after a grace period, and claims
+    whose send began but never finished (a killed worker: stuck.py) after
+    REMINDER_CLAIM_TIMEOUT_MINUTES; 整改 claims and workflow notices (workflow_notices)
+    whatever their period's status. Delivery's fence on `attempts` makes a duplicate dispatch
+    a no-op. One query, and one more per stuck message."""
     grace = now - datetime.timedelta(minutes=cfg["unsent_grace_minutes"])
     rows = [
         row for row in ReminderLog.objects.filter(
             Q(status=ReminderStatus.FAILED, attempts__lt=cfg["retry_max_attempts"])
-            | Q(status=ReminderStatus.CLAIMED, attempts=0, claimed_at__lt=grace),
+            | Q(status=ReminderStatus.CLAIMED, attempts=0, claimed_at__lt=grace)
+            | Q(status=ReminderStatus.CLAIMED, attempts__gt=0, claimed_at__lt=stuck.cutoff(now)),
             Q(period__in=periods) | Q(step__startswith=rectification_steps.PREFIX)
             | Q(step__startswith=WORKFLOW_PREFIX),
         ).select_related("recipient").only(
@@ -341,4 +344,9 @@ def _retries(periods, now, cfg, exclude) -> list[Message]:
         if row.pk not in exclude
         and (row.status == ReminderStatus.CLAIMED or retry_due(row.claimed_at, row.attempts, now, cfg))
     ]
-    return _messages(rows, names={row.recipient_id: row.recipient.username for row in rows})
+    names = {row.recipient_id: row.recipient.username for row in rows}
+    halted = [row for row in rows if stuck.is_stuck(row)]
+    messages = _messages([row for row in rows if not stuck.is_stuck(row)], names=names)
+    if halted:
+        messages += stuck.reclaim(_messages(halted, names=names), now, cfg, dry_run=dry_run)
+    return messages

@@ -20,7 +20,7 @@ DEFAULTS = {
     "review_after_days": 3,  # reviewers: waiting for their decision for this many days
     "finance_summary": True,  # finance staff: a daily summary of overdue units
     "retry_max_attempts": 5,  # a failed send is retried by later scans up to this many tries
-    "retry_backoff_minutes": 60,  # waits 1, 2, 4, 8 … × this after each failed try
+    "retry_backoff_minutes": 60,  # waits 1, 2, 4, 8 … × this after each failed try began
     "unsent_grace_minutes": 10,  # a claim never tried after this long is dispatched again
     "quiet_hours": [22, 8],  # local hours [from, until) in which scans send nothing; [] = never
 }
@@ -71,11 +71,13 @@ def finance_step(today: datetime.date) -> str:
 
 def retry_due(claimed_at: datetime.datetime, attempts: int, now: datetime.datetime,
               cfg: dict | None = None) -> bool:
-    """Whether a failed claim may be tried again: after 1, 1+2, 1+2+4 … backoff units."""
+    """Whether a failed claim may be tried again: 1, 2, 4 … backoff units after its last
+    attempt began (`claimed_at`, stamped by delivery at each attempt)."""
     cfg = cfg or config()
     if attempts >= cfg["retry_max_attempts"]:
         return False
-    wait = datetime.timedelta(minutes=cfg["retry_backoff_minutes"] * (2**attempts - 1))
+    units = 2 ** (attempts - 1) if attempts > 0 else 0
+    wait = datetime.timedelta(minutes=cfg["retry_backoff_minutes"] * units)
     return now >= claimed_at + wait
 
 
