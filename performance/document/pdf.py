@@ -3,7 +3,8 @@
 Ruled tables become one line per table row with cells joined by tabs (the lines a cell wraps
 into are joined back with normalize.join_broken); text outside tables
 becomes one line per printed line, without tabs; an empty line separates pages. pdfplumber is
-imported inside the function so that importing this module costs nothing.
+imported inside the function so that importing this module costs nothing. The caller checks
+the file's limits first (performance.document.pdf_limits.check_pdf).
 """
 
 from __future__ import annotations
@@ -63,4 +64,5 @@ def extract_pdf_lines(
             items.sort(key=lambda item: (round(item[0], 1), item[1]))
             lines.extend(text for _, _, text in items)
             lines.append("")
+            page.close()  # one page's objects in memory at a time
     return lines

@@ -20,6 +20,7 @@ from django.conf import settings
 from openpyxl import Workbook
 
 from performance.document import ERROR, Finding, ParseResult, parse_table13_lines
+from performance.document.pdf_limits import PdfRefused, check_pdf
 from performance.document.rows import RowProblem, draft_rows, to_target_rows
 from performance.domain import LEVEL1_NAMES, TargetRow
 from performance.models import IndicatorLevel1
@@ -159,9 +160,12 @@ def _pdf_lines(data: bytes, name: str) -> list[str]:
     try:
         from performance.document.pdf import extract_pdf_lines
 
+        check_pdf(data, name)  # pages and decompressed size, before pdfplumber reads it
         lines = extract_pdf_lines(io.BytesIO(data))
     except ImportError as exc:
         raise BadFile("读取 PDF 需要 pdfplumber，服务器上未安装", name) from exc
+    except PdfRefused as exc:
+        raise BadFile(str(exc), name) from exc
     except Exception as exc:  # pdfminer raises many kinds on a damaged file
         raise BadFile(f"无法读取 PDF（{type(exc).__name__}），文件可能已损坏", name) from exc
     if not any(line.strip() for line in lines):
