@@ -5,11 +5,12 @@ The filters and the table are cached per data version (performance.services.page
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
 from django_tables2 import RequestConfig
-from django_tables2.export import TableExport
 
 from budget.models import Role, Unit
 from performance.access import (
@@ -19,6 +20,7 @@ from performance.access import (
     user_roles,
     visible_units,
 )
+from performance.excel.sheets import rows_workbook, to_bytes
 from performance.models import ImportJob, ImportKind
 from performance.services.listing import project_rows, unit_summary, visible_projects
 from performance.services.page_cache import cached_html, listing_version
@@ -30,6 +32,7 @@ from .forms import UploadForm
 from .tables import ProjectTable, UnitSummaryTable
 
 PER_PAGE = 50
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _filterset(request, period) -> ProjectFilter:
@@ -98,11 +101,15 @@ def _render_listing(request, period, finance) -> str:
 @login_required
 @require_GET
 def export(request):
-    """The filtered rows (all pages, in the chosen order) as an Excel workbook."""
+    """The filtered rows (all pages, in the chosen order) as an Excel workbook; names that look
+    like formulas stay text (performance.excel.sheets.keep_text)."""
     period = pick_period(request.GET.get("period"), list(periods()))
     if period is None:
         return home(request)
     table = ProjectTable(_filterset(request, period).qs, period=period)
     RequestConfig(request, paginate=False).configure(table)
-    exporter = TableExport("xlsx", table, dataset_kwargs={"title": f"项目 {period.code}"})
-    return exporter.response(f"projects-{period.code}.xlsx")
+    content = to_bytes(rows_workbook(f"项目 {period.code}", table.as_values()))
+    response = HttpResponse(content, content_type=XLSX)
+    response["Content-Disposition"] = content_disposition_header(
+        True, f"projects-{period.code}.xlsx")
+    return response

@@ -12,12 +12,13 @@ from import_export import fields, resources
 from performance.domain import Operator
 from performance.models import Indicator, IndicatorRecord, format_decimal
 
-from .sheets import FORMULA_STARTS
+from .sheets import looks_like_formula
 
 
 def neutralize(value):
-    """A cell a spreadsheet would run as a formula, kept as text."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+    """A cell a spreadsheet would run as a formula, kept as text: these exports may be CSV,
+    which has no cell types, hence the apostrophe (sheets.keep_text does the rest)."""
+    if looks_like_formula(value):
         return "'" + value
     return value
 

@@ -1,8 +1,14 @@
 """Writing workbooks: streaming (write-only) sheets, the house styles, merged project columns,
-and text that a spreadsheet would run as a formula kept as text."""
+and text that a spreadsheet would run as a formula kept as text.
+
+Every workbook the application writes goes through `keep_text` (SheetWriter.cell does it for
+each cell): a string starting with = + - @ or a tab/CR is stored as a string cell, unchanged,
+never as a formula. Flat exports that may be CSV (django-import-export resources) cannot carry
+a cell type and prefix an apostrophe instead (`looks_like_formula` decides for both)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
 from io import BytesIO
 
@@ -27,6 +33,20 @@ INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
 UNLOCKED = Protection(locked=False)
 
 
+def looks_like_formula(value) -> bool:
+    """Text a spreadsheet would run as a formula (=HYPERLINK(…), +1+1, @SUM…)."""
+    return isinstance(value, str) and value.startswith(FORMULA_STARTS)
+
+
+def keep_text(cell):
+    """The cell, stored and shown as text if its value looks like a formula (the text itself
+    unchanged). For the cells of ordinary and write-only sheets alike."""
+    if looks_like_formula(cell.value):
+        cell.data_type = "s"
+        cell.quotePrefix = True
+    return cell
+
+
 def number(value) -> Decimal | None:
     """A Decimal as 表13 prints it (7600.0000 → 7600): written as a number cell."""
     return None if value is None else Decimal(format_decimal(value))
@@ -47,10 +67,7 @@ class SheetWriter:
 
     def cell(self, value, *, font=FONT, align=WRAP, border=BORDER, fill=None, fmt=None,
              unlocked=False) -> WriteOnlyCell:
-        cell = WriteOnlyCell(self.sheet, value=value)
-        if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-            cell.data_type = "s"  # stored and shown as text, never run as a formula
-            cell.quotePrefix = True
+        cell = keep_text(WriteOnlyCell(self.sheet, value=value))
         cell.font, cell.alignment = font, align
         if border is not None:
             cell.border = border
@@ -91,6 +108,20 @@ class SheetWriter:
 
 def new_workbook() -> Workbook:
     return Workbook(write_only=True)
+
+
+def rows_workbook(title: str, rows: Iterable[Iterable], *, first_width: int = 36,
+                  width: int = 14) -> Workbook:
+    """A plain one-sheet workbook of `rows`, the first one the (bold) header: a table as listed
+    on a page (django-tables2 `as_values()`), every cell through keep_text."""
+    workbook = new_workbook()
+    rows = iter(rows)
+    header = list(next(rows, []))
+    sheet = SheetWriter(workbook, title, [first_width] + [width] * max(len(header) - 1, 0))
+    sheet.header(header)
+    for row in rows:
+        sheet.append([sheet.cell(value) for value in row])
+    return workbook
 
 
 def to_bytes(workbook: Workbook) -> bytes:

@@ -6,19 +6,13 @@ from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
+from performance.excel.sheets import keep_text
+
 from .service import ReviewReport
 
 HEADERS = ("单位", "年度", "严重程度", "规则代码", "规则", "项目", "指标", "来源行号",
            "问题及修改建议", "状态", "接受说明", "决定人", "决定时间")
 WIDTHS = (10, 8, 10, 26, 24, 36, 36, 10, 90, 10, 30, 12, 18)
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value):
-    """Text a spreadsheet would run as a formula (= + - @ …) is kept as text."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 def findings_workbook(report: ReviewReport, findings, title: str = "目标审核") -> bytes:
@@ -38,13 +32,15 @@ def findings_workbook(report: ReviewReport, findings, title: str = "目标审核
         decided_by = ""
         if decision and decision.decided_by:
             decided_by = decision.decided_by.get_full_name() or decision.decided_by.username
-        sheet.append([safe_cell(value) for value in (
+        sheet.append((
             finding.unit_code, finding.year, finding.severity.label, finding.rule,
             finding.rule_title, finding.project_name, finding.indicator_name, finding.source_row,
             finding.message, "已接受" if decision else "待处理",
             decision.note if decision else "", decided_by, decided_at,
-        )])
+        ))
     for row in sheet.iter_rows(min_row=2):
+        for cell in row:
+            keep_text(cell)  # text a spreadsheet would run as a formula stays text, unchanged
         row[8].alignment = Alignment(wrap_text=True, vertical="top")
     sheet.freeze_panes = "A2"
     buffer = BytesIO()
