@@ -240,11 +240,18 @@ def parse_deviation_reasons(text: object) -> list[DeviationReason] | None:
 # ---------------------------------------------------------------- numbers
 
 _NUMBER_RE = re.compile(r"[+-]?(?:[0-9][0-9,]*(?:\.[0-9]+)?|\.[0-9]+)")
+# A number written with more characters than this is out of range for every column (the widest
+# holds 18 digits): refused before it becomes a Decimal, and messages echo only its start.
+MAX_NUMBER_CHARS = 64
 _GROUPED_RE = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+")
 
 
 def _number_text(text: str) -> str:
     return _squeeze(text).translate(_NUMBER_PUNCT)
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= MAX_NUMBER_CHARS else f"{text[:MAX_NUMBER_CHARS]}…"
 
 
 def _to_decimal(number: str, original: object) -> Decimal:
@@ -276,6 +283,10 @@ def parse_decimal(value: object) -> Decimal | None:
     s = _number_text(value)
     if not s:
         return None
+    if len(s) > MAX_NUMBER_CHARS:
+        shown = _cut(str(value).strip())
+        raise ValueError(f"“{shown}”数值超出范围" if _NUMBER_RE.fullmatch(s)
+                         else f"“{shown}”不是数字")
     if not _NUMBER_RE.fullmatch(s):
         raise ValueError(f"“{str(value).strip()}”不是数字")
     try:
@@ -326,6 +337,10 @@ def parse_target(text: object, unit: str | None = None) -> ParsedValue:
     raw = "" if text is None else re.sub(r"\s+", " ", str(text)).strip()
     if not raw:
         return ParsedValue(error="指标值为空")
+    if len(raw) > MAX_NUMBER_CHARS:  # longer than any number or grade: only echoed, cut short
+        reason = ("数值超出范围" if _NUMBER_RE.fullmatch(_number_text(raw))
+                  else "不是数字，也不是等级（优/良/中/差）")
+        return ParsedValue(error=f"指标值“{_cut(raw)}”{reason}")
     s = _squeeze(raw)
     operator, rest = _split_operator(s)
     grade = normalize_grade(rest)

@@ -20,7 +20,7 @@ from performance.normalize import (
     parse_target,
 )
 
-from .errors import Problem
+from .errors import Problem, ProblemLog
 from .reader import Row, Table
 from .values import code_text, decimal_in, shown, split_unit
 
@@ -158,7 +158,7 @@ class RowReader:
             "单位代码", "预算数", "年度目标", "预算执行数", "执行率偏低原因", "指标性质", "指标值",
             "度量单位", "权重", "指标方向性", "填报期间代码", "指标记录版本", "项目记录版本",
             *RECORD_COLUMNS)}
-        self.problems: list[Problem] = []
+        self.problems = ProblemLog()  # the first IMPORT_MAX_ERRORS kept, all counted
         self.records: dict[int, tuple[int, dict]] = {}
         self.rows_of: dict[int, int] = {}
         self.projects: dict[int, dict] = {}

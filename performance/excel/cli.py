@@ -4,15 +4,18 @@ from django.core.management.base import CommandError
 
 from .errors import ExcelImportError
 
-MAX_LISTED = 50  # missing indicators / review findings listed one by one; problems: all
+MAX_LISTED = 50  # missing indicators / review findings listed one by one; problems: all kept
 
 
 def fail(command, exc: ExcelImportError):
-    """Print the headline and every problem (`第N行 [列名] 原因`) to stderr; exit 1."""
+    """Print the headline and the kept problems (`第N行 [列名] 原因`, at most IMPORT_MAX_ERRORS)
+    to stderr, and how many more there are; exit 1."""
     command.stderr.write(exc.headline())
     for message in exc.messages():
         command.stderr.write(message)
-    return CommandError(f"导入失败：{len(exc.problems)} 处问题，未写入任何数据。", returncode=1)
+    if exc.omitted:
+        command.stderr.write(f"…… 另有 {exc.omitted} 条问题未显示")
+    return CommandError(f"导入失败：{exc.total} 处问题，未写入任何数据。", returncode=1)
 
 
 def listing(command, title: str, items: list) -> None:

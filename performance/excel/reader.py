@@ -8,7 +8,10 @@ work. The reader also stops at the first long run of empty rows.
 
 Before parsing, the file's size and (for .xlsx) its zip members are checked: an upload over
 EXCEL_MAX_UPLOAD_BYTES, or a zip that unpacks beyond EXCEL_MAX_UNCOMPRESSED_BYTES or at more
-than EXCEL_MAX_COMPRESSION_RATIO, is refused with one message.
+than EXCEL_MAX_COMPRESSION_RATIO, is refused with one message. So is a sheet of more than
+IMPORT_MAX_ROWS rows, counted before its rows are built (performance.excel.row_count streams
+an .xlsx sheet; an .xls sheet's height; a CSV's lines), and a CSV field over the csv module's
+field limit (128 KB) names its row (docs/limits.md).
 
 Cell values are returned as read (str stripped, numbers as int/float, '' → None): turning
 them into Decimals, operators and grades is the importers' job, through performance.normalize.
@@ -29,6 +32,7 @@ from pathlib import Path
 from python_calamine import CalamineWorkbook
 
 from .errors import BadFile
+from .row_count import xlsx_sheet_rows
 
 HEADER_SCAN_ROWS = 30  # the header row is looked for among the first rows
 EMPTY_RUN_LIMIT = 500  # that many empty rows in a row end the table
@@ -67,6 +71,7 @@ class Limits:
     max_bytes: int | None = 20 * MB
     max_uncompressed: int = 400 * MB
     max_ratio: int = 200
+    max_rows: int | None = 200_000
 
     @classmethod
     def from_settings(cls) -> Limits:
@@ -76,7 +81,13 @@ class Limits:
             max_bytes=settings.EXCEL_MAX_UPLOAD_BYTES,
             max_uncompressed=settings.EXCEL_MAX_UNCOMPRESSED_BYTES,
             max_ratio=settings.EXCEL_MAX_COMPRESSION_RATIO,
+            max_rows=settings.IMPORT_MAX_ROWS,
         )
+
+
+def too_many_rows(rows: int, limit: int, *, index: int = 1, sheet: str = "") -> str:
+    where = f"第 {index} 张工作表“{sheet}”" if sheet else "CSV 文件"
+    return f"{where}有 {rows} 行，超过上限 {limit} 行；请拆分后分批导入。"
 
 
 class Row:
@@ -129,11 +140,11 @@ def read_table(source, layout: Layout, *, filename: str | None = None, sheet: st
         handle.seek(0)
         if head.startswith(ZIP_MAGIC):
             _check_zip(handle, limits, name)
-            sheets = _excel_sheets(path, handle, name, sheet)
+            sheets = _excel_sheets(path, handle, name, sheet, limits, xlsx=True)
         elif head.startswith(OLE_MAGIC):
-            sheets = _excel_sheets(path, handle, name, sheet)
+            sheets = _excel_sheets(path, handle, name, sheet, limits)
         else:
-            sheets = [("", _csv_rows(handle.read(), name))]
+            sheets = [("", _csv_rows(handle.read(), name, limits.max_rows))]
         return _first_matching(sheets, layout, name)
     finally:
         if path is not None:
@@ -193,7 +204,7 @@ def _check_zip(handle, limits: Limits, name: str) -> None:
                           "疑似压缩炸弹，已拒绝", name)
 
 
-def _excel_sheets(path, handle, name, wanted):
+def _excel_sheets(path, handle, name, wanted, limits: Limits, *, xlsx: bool = False):
     try:
         workbook = (CalamineWorkbook.from_path(str(path)) if path is not None
                     else CalamineWorkbook.from_filelike(handle))
@@ -206,11 +217,22 @@ def _excel_sheets(path, handle, name, wanted):
             raise BadFile(f"没有名为“{wanted}”的工作表（有：{'、'.join(workbook.sheet_names)}）", name)
         names = [wanted]
 
+    order = {sheet_name: index for index, sheet_name in enumerate(workbook.sheet_names, 1)}
+    limit = limits.max_rows
+
     def rows_of(sheet_name):
+        if limit is not None and xlsx:  # counted in the zip, before calamine builds the sheet
+            counted = xlsx_sheet_rows(str(path) if path is not None else handle, sheet_name, limit)
+            if counted is not None and counted[1]:
+                raise BadFile(too_many_rows(counted[0], limit, index=order[sheet_name],
+                                            sheet=sheet_name), name)
         try:
             sheet = workbook.get_sheet_by_name(sheet_name)
         except Exception as exc:
             raise BadFile(f"工作表“{sheet_name}”无法读取（{exc}）", name) from exc
+        if limit is not None and sheet.height > limit and not xlsx:
+            raise BadFile(too_many_rows(sheet.height, limit, index=order[sheet_name],
+                                        sheet=sheet_name), name)
         first = sheet.start[0] + 1 if sheet.start else 1
         return enumerate(sheet.iter_rows(), start=first)
 
@@ -227,7 +249,7 @@ class _Lazy:
         return iter(self._load(*self._args))
 
 
-def _csv_rows(data: bytes, name: str) -> Iterator[tuple[int, list]]:
+def _csv_rows(data: bytes, name: str, limit: int | None) -> Iterator[tuple[int, list]]:
     if b"\x00" in data[:65536]:
         raise BadFile("不是电子表格文件（支持 .xlsx、.xls、.csv）", name)
     text = None
@@ -241,7 +263,31 @@ def _csv_rows(data: bytes, name: str) -> Iterator[tuple[int, list]]:
         raise BadFile("CSV 文件的编码无法识别（支持 UTF-8 与 GB18030/GBK）", name)
     first_line = text.split("\n", 1)[0]
     delimiter = max(",\t;", key=first_line.count) if first_line else ","
-    return enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), start=1)
+
+    def records():
+        return _csv_records(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), name)
+
+    if limit is not None and text.count("\n") >= limit:  # more lines than rows: count the rows
+        rows = sum(1 for number, cells in records() if any(cells))
+        if rows > limit:
+            raise BadFile(too_many_rows(rows, limit), name)
+    return records()
+
+
+def _csv_records(reader, name: str) -> Iterator[tuple[int, list]]:
+    """The CSV's records numbered from 1; a record the csv module refuses (a field over its
+    128 KB limit: most often a quote never closed) is one message naming its row."""
+    number = 0
+    try:
+        for number, cells in enumerate(reader, start=1):
+            yield number, cells
+    except csv.Error as exc:
+        if "field limit" in str(exc):
+            reason = (f"有单元格超过 {csv.field_size_limit() // 1024} KB 的上限，无法读取"
+                      "（常见原因：引号未闭合）")
+        else:
+            reason = f"无法读取（{exc}）"
+        raise BadFile(f"第{number + 1}行{reason}", name) from exc
 
 
 # ---------------------------------------------------------------- header and rows

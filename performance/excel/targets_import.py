@@ -5,12 +5,14 @@ whose targets are in use get an adjustment proposal instead (docs/adjustments.md
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db.models import Q
 
 from budget.models import Project, Unit
 from performance.domain import Operator, TargetRow
+from performance.lengths import too_long
 from performance.normalize import (
     clean_name,
     clean_unit,
@@ -23,7 +25,7 @@ from performance.services.carry_over import LinkReport, link_previous_year, prev
 from performance.services.targets import Problem, TargetsError, TargetsResult, apply_targets
 from performance.workflow import Channel
 
-from .errors import ExcelImportError
+from .errors import ExcelImportError, ProblemLog
 from .layouts import TARGETS
 from .reader import Limits, Row, Table, read_table
 from .values import LevelNames, code_text, decimal_in, split_unit
@@ -56,7 +58,7 @@ class TargetsImport:
 
 
 def read_targets(source, *, filename: str | None = None, sheet: str | None = None,
-                 limits: Limits | None = None) -> tuple[Table, list[TargetRow], list[Problem]]:
+                 limits: Limits | None = None) -> tuple[Table, list[TargetRow], ProblemLog]:
     """The file's rows as TargetRows, and every problem found in its cells."""
     table = read_table(source, TARGETS, filename=filename, sheet=sheet, limits=limits)
     converter = _Converter(table, LevelNames.load(), _units_by_name())
@@ -71,11 +73,15 @@ def read_targets(source, *, filename: str | None = None, sheet: str | None = Non
 def import_targets(source, year: int, *, dry_run: bool = False, replace: bool = False,
                    filename: str | None = None, sheet: str | None = None,
                    limits: Limits | None = None, user=None,
-                   channel: str = Channel.COMMAND) -> TargetsImport:
+                   channel: str = Channel.COMMAND,
+                   progress: Callable[[int], None] | None = None) -> TargetsImport:
     """Validate the whole file, then write it in one transaction; raise ExcelImportError
     (every problem, nothing written) or BadFile (one message). `user` and `channel` make the
-    adjustment proposals of projects in use (no user: the administrator, by the channel)."""
+    adjustment proposals of projects in use (no user: the administrator, by the channel).
+    `progress` is told the percent done at each stage (a job's heartbeat)."""
+    report = progress or (lambda percent: None)
     table, rows, problems = read_targets(source, filename=filename, sheet=sheet, limits=limits)
+    report(30)
     if problems:
         problems += writer_problems(year, rows)
         raise ExcelImportError(problems, table.filename)
@@ -83,6 +89,7 @@ def import_targets(source, year: int, *, dry_run: bool = False, replace: bool = 
         raise ExcelImportError([Problem(table.header_row, "三级指标", "表头下没有任何指标行")],
                                table.filename)
     findings, blocked = review_rows(rows, year)
+    report(50)
     if blocked:
         raise ExcelImportError(
             [Problem(f.source_row, "目标审核", f.message) for f in findings
@@ -92,6 +99,7 @@ def import_targets(source, year: int, *, dry_run: bool = False, replace: bool = 
                                channel=channel, source_name=table.filename)
     except TargetsError as exc:
         raise ExcelImportError(exc.problems, table.filename) from exc
+    report(90)
     return TargetsImport(result=result, rows=len(rows), sheet=table.sheet, findings=findings,
                          missing_projects=missing_projects(year, rows),
                          link=carry_over(year, rows, dry_run=dry_run))
@@ -115,7 +123,7 @@ class _Converter:
         self.has_code = table.has("单位代码")
         self.levels = levels
         self.units_by_name = units_by_name
-        self.problems: list[Problem] = []
+        self.problems = ProblemLog()  # the first IMPORT_MAX_ERRORS kept, all counted
         self._memo: dict[tuple, object] = {}
 
     def memo(self, kind: str, raw, compute):
@@ -138,6 +146,11 @@ class _Converter:
         project = self.memo("project", row.get("项目名称"), lambda: clean_name(row.get("项目名称")))
         if not project:
             self.problem(row, "项目名称", "项目名称为空")
+        for column, model, field_name, text in (("单位代码", Unit, "code", unit_code),
+                                                ("单位名称", Unit, "name", unit_name),
+                                                ("项目名称", Project, "name", project)):
+            if (too_long_message := too_long(model, field_name, text)) is not None:
+                self.problem(row, column, too_long_message)  # lengths before writing
         budget = self.number(row, "预算数", places=2, digits=14, required=True)
         if budget is not None and budget < 0:
             self.problem(row, "预算数", "预算数不能为负数")
