@@ -6,12 +6,36 @@ from performance.models import ImportJob
 from performance.reminders.tasks import scan_reminders, send_reminder  # noqa: F401 (registers them)
 
 
-@shared_task
-def run_import_job(job_id: int) -> str:
-    from performance.excel.jobs import run_job
+def send_at_once(task, *args) -> None:
+    """Send `task` without waiting on a broker that is down: its own connection, tried once,
+    and no publish retry (kombu's defaults retry for several seconds). Raises kombu's
+    OperationalError (or OSError) at once; the caller degrades."""
+    with task.app.connection_for_write() as connection:
+        connection.ensure_connection(max_retries=0)
+        task.apply_async(args, retry=False, connection=connection)
 
-    job = ImportJob.objects.get(pk=job_id)
+
+@shared_task(ignore_result=True)
+def run_import_job(job_id: int) -> str | None:
+    """An upload's import (performance.excel.jobs). No result is stored: the job row keeps
+    the outcome, and sending needs only the broker, failing at once when it is down. A job
+    that is not pending any more (a redelivery, or failed as stale meanwhile) is left alone."""
+    from performance.excel.jobs import run_job
+    from performance.models import ImportStatus
+
+    job = ImportJob.objects.filter(pk=job_id).first()
+    if job is None or job.status != ImportStatus.PENDING:
+        return None
     return run_job(job).status
+
+
+@shared_task(ignore_result=True)
+def fail_stale_jobs() -> dict:
+    """Every 5 minutes (CELERY_BEAT_SCHEDULE): imports and report zips whose worker died are
+    marked failed, so they can be retried (performance.services.stale_jobs)."""
+    from performance.services.stale_jobs import fail_stale_jobs as fail
+
+    return fail()
 
 
 @shared_task

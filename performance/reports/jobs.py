@@ -10,6 +10,8 @@ records its progress after each report (docs/reports.md).
   conditional UPDATE a polling page sees at once); stores the zip in the private (evidence)
   storage; done. Any error marks the job failed with a message naming the report, and the
   project, that failed.
+* Each report beats the job's heartbeat (heartbeat_at), so performance.services.stale_jobs
+  fails a job whose worker died; `retry_zip(job)` queues a failed job again (docs/limits.md).
 
 What a zip holds: in a self-evaluation period every project's 自评报告 (Word) and the unit's
 自评表 (Excel); in a monitoring period the unit's 监控报告 (Word) and its 监控表 (Excel).
@@ -108,12 +110,24 @@ def enqueue(job_id: int) -> None:
                           f" {limit} 份，未能打包。请稍后重试，或联系管理员检查后台任务服务。")
 
 
+def retry_zip(job: ReportJob) -> ReportJob:
+    """Queue a failed job again and send it after the commit (as start_zip). Raises
+    ValueError when the job has not failed (or another retry got there first)."""
+    if not ReportJob.objects.filter(pk=job.pk, status=ReportJobStatus.FAILED).update(
+            status=ReportJobStatus.QUEUED, done=0, error="", file="", started_at=None,
+            finished_at=None, heartbeat_at=timezone.now()):
+        raise ValueError("只有失败的打包任务可以重试")
+    transaction.on_commit(partial(enqueue, job.pk))
+    job.refresh_from_db()
+    return job
+
+
 def build_zip(job_id: int) -> str | None:
     """Build the job's zip (see the module). Returns the final status, or None when the job
     was not queued (already claimed by another delivery of the task, or finished)."""
     now = timezone.now()
     claimed = ReportJob.objects.filter(pk=job_id, status=ReportJobStatus.QUEUED).update(
-        status=ReportJobStatus.RUNNING, started_at=now, done=0)
+        status=ReportJobStatus.RUNNING, started_at=now, heartbeat_at=now, done=0)
     if not claimed:
         logger.info("report zip %s: not queued any more, nothing to do", job_id)
         return None
@@ -128,7 +142,7 @@ def build_zip(job_id: int) -> str | None:
                     label = item.label
                     archive.writestr(item.name, item.make())
                     ReportJob.objects.filter(pk=job_id, status=ReportJobStatus.RUNNING).update(
-                        done=F("done") + 1)
+                        done=F("done") + 1, heartbeat_at=timezone.now())
             label = "压缩包"
             spool.seek(0)
             name = render.safe_name(f"{job.period.year}_报告_{job.unit.code}_{job.period.code}",

@@ -12,4 +12,5 @@ urlpatterns = [
     path("job/<int:pk>/", views.job, name="job"),
     path("job/<int:pk>/status.json", views.job_status, name="job_status"),
     path("job/<int:pk>/download", views.job_download, name="job_download"),
+    path("job/<int:pk>/retry/", views.job_retry, name="job_retry"),
 ]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -25,7 +26,7 @@ from performance.models import CheckBatch, ReportJob, ReportJobStatus
 from performance.services.periods import current_period, periods
 
 from . import render as reports
-from .jobs import start_zip
+from .jobs import retry_zip, start_zip
 
 ACTIVE = (ReportJobStatus.QUEUED, ReportJobStatus.RUNNING)
 
@@ -89,12 +90,26 @@ def zip_start(request, unit_code):
     return redirect("reports:job", job.pk)
 
 
+@require_POST
+@login_required
+def job_retry(request, pk):
+    """Build a failed zip again (whoever may see its unit, as for starting one)."""
+    found = get_report_job_for_user(request.user, pk)
+    try:
+        retry_zip(found)
+    except ValueError as exc:
+        messages.error(request, str(exc))
+    return redirect("reports:job", found.pk)
+
+
 def _state(job: ReportJob) -> dict:
     finished = job.status not in ACTIVE
     return {
         "status": job.status, "status_label": job.get_status_display(), "done": job.done,
         "total": job.total, "percent": job.percent, "finished": finished,
         "error": job.error,
+        "retry": (reverse("reports:job_retry", args=[job.pk])
+                  if job.status == ReportJobStatus.FAILED else ""),
         "download": (reverse("reports:job_download", args=[job.pk])
                      if job.status == ReportJobStatus.DONE else ""),
     }
