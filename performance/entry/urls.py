@@ -19,4 +19,5 @@ urlpatterns = [
     path("uploads/template.xlsx", upload_views.template_download, name="template"),
     path("uploads/", upload_views.upload, name="upload"),
     path("uploads/<int:pk>/", upload_views.upload_status, name="upload_status"),
+    path("uploads/<int:pk>/retry/", upload_views.upload_retry, name="upload_retry"),
 ]

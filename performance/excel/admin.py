@@ -1,7 +1,8 @@
 """Admin integration: an "导入" button on the Indicator and IndicatorRecord change lists
 (django-import-export's change-list template, next to its "导出"), an upload form that creates
 an ImportJob and previews it (dry run), and the ImportJob page that shows the outcome (every
-problem as `第N行 [列名] 原因`) and confirms the import."""
+problem as `第N行 [列名] 原因`, 50 a page, with the count of those not kept) and confirms the
+import; a failed job can be retried (the list's action, or the button on its page)."""
 
 from __future__ import annotations
 
@@ -11,10 +12,10 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html, format_html_join
 
 from performance.entry.forms import offer_writable_periods
 from performance.models import ImportJob, ImportKind, ImportStatus, ReportingPeriod
@@ -22,6 +23,8 @@ from performance.workflow import Channel
 
 from . import jobs
 from .errors import BadFile
+
+PER_PAGE = 50
 
 
 class _UploadForm(forms.Form):
@@ -108,10 +111,13 @@ class ImportJobAdmin(admin.ModelAdmin):
     list_filter = ["kind", "status", "dry_run"]
     search_fields = ["original_name", "summary"]
     change_form_template = "admin/performance/importjob/change_form.html"
+    # the problems and hints are listed under the form, a page at a time (change_form.html)
     fields = ["kind", "original_name", "file", "year", "period", "replace", "unit_codes",
-              "channel", "clear_blanks", "overwrite", "dry_run", "status", "progress", "summary", "problems", "hints", "created_by",
-              "created_at", "started_at", "finished_at"]
+              "channel", "clear_blanks", "overwrite", "dry_run", "status", "progress", "summary",
+              "error_count", "created_by", "created_at", "started_at", "heartbeat_at",
+              "finished_at"]
     readonly_fields = fields
+    actions = ["retry_failed"]
 
     def has_add_permission(self, request):
         return False  # jobs are created by the import pages
@@ -119,25 +125,52 @@ class ImportJobAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
-    @admin.display(description="问题")
-    def problems(self, job):
-        return _listing(job.errors)
-
-    @admin.display(description="提示")
-    def hints(self, job):
-        return _listing(job.notes)
+    @admin.action(description="重试所选的失败任务")
+    def retry_failed(self, request, queryset):
+        retried = 0
+        for job in queryset.filter(status=ImportStatus.FAILED):
+            if self._may_confirm(request, job):
+                try:
+                    jobs.retry(job)
+                except ValueError:
+                    continue
+                retried += 1
+        self.message_user(request, f"已重试 {retried} 个失败的导入任务。" if retried
+                          else "所选任务中没有可重试的失败任务。",
+                          messages.SUCCESS if retried else messages.WARNING)
 
     def get_urls(self):
         return [path("<int:pk>/confirm/", self.admin_site.admin_view(self.confirm_view),
-                     name="performance_importjob_confirm")] + super().get_urls()
+                     name="performance_importjob_confirm"),
+                path("<int:pk>/retry/", self.admin_site.admin_view(self.retry_view),
+                     name="performance_importjob_retry")] + super().get_urls()
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         job = self.get_object(request, object_id)
         extra = {**(extra_context or {}), "job": job,
                  "can_confirm": job is not None and job.dry_run and job.status == ImportStatus.DONE
                  and self._may_confirm(request, job),
+                 "can_retry": job is not None and job.status == ImportStatus.FAILED
+                 and self._may_confirm(request, job),
                  "refresh": job is not None and not job.finished}
+        if job is not None:
+            extra["problems"] = Paginator(job.errors[1:], PER_PAGE).get_page(request.GET.get("page"))
+            extra["hints"] = Paginator(job.notes, PER_PAGE).get_page(request.GET.get("notes_page"))
+            extra["omitted"] = jobs.omitted(job)
         return super().change_view(request, object_id, form_url, extra)
+
+    def retry_view(self, request, pk):
+        job = get_object_or_404(ImportJob, pk=pk)
+        if request.method != "POST" or not self._may_confirm(request, job):
+            raise PermissionDenied
+        try:
+            jobs.retry(job)
+        except ValueError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, "已重新开始导入。" if not job.finished else job.summary
+                             or job.get_status_display())
+        return redirect(reverse("admin:performance_importjob_change", args=[job.pk]))
 
     def confirm_view(self, request, pk):
         job = get_object_or_404(ImportJob, pk=pk)
@@ -155,10 +188,3 @@ class ImportJobAdmin(admin.ModelAdmin):
         if job.kind == ImportKind.TARGETS:
             return request.user.has_perm("performance.add_indicator")
         return request.user.has_perm("performance.change_indicatorrecord")
-
-
-def _listing(items):
-    if not items:
-        return "—"
-    return format_html("<ul style='margin:0;padding-left:1.2em'>{}</ul>",
-                       format_html_join("", "<li>{}</li>", ((item,) for item in items)))
