@@ -38,3 +38,21 @@
   window.addEventListener("load", update);
   window.addEventListener("resize", later);
 })();
+
+/* No inline script or on… handler anywhere (the Content-Security-Policy forbids them): the
+   behaviours a template asks for with a data attribute, wired here, for content added later too.
+   - data-autosubmit on a form's field: changing it submits the form (the period selects; a
+     <noscript> button does it without JavaScript).
+   - data-confirm="问题" on a submit button: the form is sent only when the user confirms. */
+(function () {
+  "use strict";
+  document.addEventListener("change", function (event) {
+    var field = event.target;
+    if (!field.closest || !field.closest("[data-autosubmit]") || !field.form) return;
+    field.form.submit();
+  });
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest ? event.target.closest("[data-confirm]") : null;
+    if (button && !window.confirm(button.getAttribute("data-confirm"))) event.preventDefault();
+  });
+})();
