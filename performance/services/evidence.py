@@ -32,6 +32,7 @@ from django.utils import timezone
 
 from performance.access import project_rights
 from performance.evidence.sniff import FileType, Unacceptable, check
+from performance.lengths import max_length, too_long, truncate_name
 from performance.models import (
     CheckedProject,
     CheckStatus,
@@ -213,15 +214,15 @@ def upload_evidence(project, period, user, files, *, indicator=None, checked=Non
     if refusal:
         raise EvidenceRefused(refusal)
     note = (note or "").strip()
-    if len(note) > 200:
-        raise EvidenceRefused("说明不能超过 200 字。")
+    if (too_long_message := too_long(Evidence, "note", note)) is not None:
+        raise EvidenceRefused(f"[说明]：{too_long_message}。")
     prepared = _prepare(files, _project_total(project))
     saved = []
     try:
         rows = []
         for item in prepared:
             row = Evidence(project=project, period=period, indicator=indicator, checked=checked,
-                           rectification=rectification, name=item.name, content_type=item.type.content_type,
+                           rectification=rectification, name=_fitting_name(item.name), content_type=item.type.content_type,
                            kind=item.type.kind, size=item.size, sha256=item.sha256, note=note,
                            uploaded_by=user)
             stored = evidence_files.save(evidence_path(row, f"f.{item.type.extension}"),
@@ -251,6 +252,12 @@ def upload_evidence(project, period, user, files, *, indicator=None, checked=Non
             evidence_files.delete(name)
         raise
     return rows
+
+
+def _fitting_name(name: str) -> str:
+    """The original name as stored and shown: cut to the column, its extension kept (the
+    stored file has its own name; sniff.clean_name already cuts, this holds if it changes)."""
+    return truncate_name(name, max_length(Evidence, "name"))
 
 
 def _locked_rectification(pk) -> Rectification:

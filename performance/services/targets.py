@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from budget.models import Project, ProjectCategory, Unit
 from performance.domain import Operator, TargetRow
+from performance.lengths import too_long
 from performance.models import (
     AnnualGoal,
     Indicator,
@@ -168,6 +169,7 @@ def _validate(rows: list[TargetRow], levels) -> list[Problem]:
     seen: dict[tuple[str, str, str], int | None] = {}
     project_facts: dict[tuple[str, str], tuple] = {}
     for row in rows:
+        problems += _length_problems(row)
         if row.level1 not in level1_names:
             problems.append(Problem(row.source_row, "一级指标", f"未知的一级指标“{row.level1}”"))
         elif (row.level1, row.level2) not in levels:
@@ -207,6 +209,19 @@ def _validate(rows: list[TargetRow], levels) -> list[Problem]:
         elif row.target_value is None:
             problems.append(Problem(row.source_row, "指标值", "定量指标的指标值应为数字"))
     return problems
+
+
+_LENGTHS = (("单位代码", Unit, "code", "unit_code"), ("单位名称", Unit, "name", "unit_name"),
+            ("项目名称", Project, "name", "project_name"), ("三级指标", Indicator, "name", "name"),
+            ("度量单位", Indicator, "unit", "unit"))
+
+
+def _length_problems(row: TargetRow) -> list[Problem]:
+    """Text longer than its column, whatever the source (PostgreSQL would refuse it with an
+    error, SQLite would store it): `第12行 [项目名称] 长度 300 超过上限 200 个字符`."""
+    return [Problem(row.source_row, column, message)
+            for column, model, field_name, attribute in _LENGTHS
+            if (message := too_long(model, field_name, getattr(row, attribute))) is not None]
 
 
 def _write(year, rows, levels, result, replace, category, functional_subject, proposer):
