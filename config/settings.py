@@ -6,6 +6,7 @@ a developer's machine with no services: SQLite, console e-mail, Redis only when 
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -78,9 +79,17 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.AuditDownloadsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Ends a session idle for SESSION_IDLE_MINUTES; authenticated pages are never stored by a
+    # browser or a proxy (Cache-Control: no-store); the Content-Security-Policy header.
+    "config.middleware.SessionIdleMiddleware",
+    "config.middleware.NoStoreMiddleware",
+    "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: turns a lockout found by the login view into the lockout page (docs/security.md).
+    "axes.middleware.AxesMiddleware",
 ]
 
 if PRODUCTION:
@@ -133,7 +142,7 @@ PASSWORD_MIN_CLASSES = env_int("PASSWORD_MIN_CLASSES", 3)
 PASSWORD_HISTORY_COUNT = env_int("PASSWORD_HISTORY_COUNT", 5)
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+    {"NAME": "accounts.passwords.MinimumLengthValidator",
      "OPTIONS": {"min_length": PASSWORD_MIN_LENGTH}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
@@ -204,6 +213,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "performance.tasks.raise_rectifications",
         "schedule": 24 * 60 * 60,
     },
+    "security-events-prune-daily": {
+        "task": "accounts.tasks.prune_security_events",
+        "schedule": 24 * 60 * 60,
+    },
+    "stale-jobs-fail-every-5-minutes": {
+        "task": "performance.tasks.fail_stale_jobs",
+        "schedule": 5 * 60,
+    },
 }
 
 # Deadline reminders (performance/reminders/steps.py has the defaults and their meaning):
@@ -239,7 +256,8 @@ RECTIFICATION_EXTRA_WORKDAYS = env_list("RECTIFICATION_EXTRA_WORKDAYS")
 # PAGE_CACHE_SECONDS=0 renders every page in full.
 CACHE_URL = env("CACHE_URL")
 CACHES = {"default": (
-    {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    # a Redis that cannot be reached is a miss and a warning, never a 500 (config/cache.py)
+    {"BACKEND": "config.cache.DegradingRedisCache", "LOCATION": CACHE_URL}
     if CACHE_URL else
     {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 1000}}
 )}
@@ -261,6 +279,9 @@ EXCEL_MAX_UPLOAD_BYTES = env_int("EXCEL_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
 EXCEL_MAX_UNCOMPRESSED_BYTES = env_int("EXCEL_MAX_UNCOMPRESSED_BYTES", 400 * 1024 * 1024)
 EXCEL_MAX_COMPRESSION_RATIO = env_int("EXCEL_MAX_COMPRESSION_RATIO", 200)
 EXCEL_ASYNC_THRESHOLD_BYTES = env_int("EXCEL_ASYNC_THRESHOLD_BYTES", 512 * 1024)
+# With the Celery broker unreachable, an upload up to this size is imported in the request; a
+# larger one is refused with “请稍后再试” (docs/limits.md).
+UPLOAD_INLINE_MAX_BYTES = env_int("UPLOAD_INLINE_MAX_BYTES", 5 * 1024 * 1024)
 MEDIA_ROOT = env("MEDIA_ROOT", str(BASE_DIR / "media"))
 MEDIA_URL = "media/"
 
@@ -316,9 +337,25 @@ REMINDER_CLAIM_TIMEOUT_MINUTES = env_int("REMINDER_CLAIM_TIMEOUT_MINUTES", 30)
 # AXES_COOLOFF_MINUTES; both login pages (/accounts/login/ and the admin's) count. A session
 # idle for SESSION_IDLE_MINUTES ends; SESSION_COOKIE_AGE bounds it absolutely.
 SEPARATION_OF_DUTIES = env_bool("SEPARATION_OF_DUTIES", True)
+# The admin's 导出 (django-import-export) needs the model's view permission (the indicator and
+# record exports also keep to the user's units: performance.admin_records.ScopedExportMixin).
+IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_MINUTES = env_int("AXES_COOLOFF_MINUTES", 30)
+AXES_COOLOFF_TIME = timedelta(minutes=AXES_COOLOFF_MINUTES)
+# One user name from one address: an attacker elsewhere cannot lock a colleague out, and a
+# shared office NAT address does not lock every colleague behind it.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_HTTP_RESPONSE_CODE = 429
+# The client's address is REMOTE_ADDR (accounts.audit.client_ip), never X-Forwarded-For.
+AXES_CLIENT_IP_CALLABLE = "accounts.audit.client_ip"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 30)
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 12 * 60 * 60)
 
@@ -339,6 +376,23 @@ if PRODUCTION:
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy (django-csp 4): scripts only from the site's own files, never inline
+# and never eval (the templates carry no inline script or on… handler: static/js/site.js wires
+# data-autosubmit and data-confirm). Styles allow 'unsafe-inline' for style="…" attributes: the
+# templates' column widths and progress bars, and the HTML ECharts writes into its tooltips.
+CONTENT_SECURITY_POLICY = {"DIRECTIVES": {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'", "'unsafe-inline'"],
+    "img-src": ["'self'", "data:"],
+    "font-src": ["'self'", "data:"],
+    "connect-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "frame-ancestors": ["'none'"],
+    "form-action": ["'self'"],
+}}
 
 LOGGING = {
     "version": 1,

@@ -102,7 +102,7 @@ def test_a_project_without_budget_gives_no_rows():
     ({"weight": Decimal(0)}, "权重", "大于 0"),
     ({"name": "长" * 101}, "三级指标", "超过 100 个字"),
     ({"unit": "单" * 31}, "度量单位", "超过 30 个字"),
-    ({"target_value": Decimal("1e20")}, "指标值", "过大"),
+    ({"target_value": Decimal("1e20")}, "指标值", "数值超出范围"),
     ({"operator": Operator.QUALITATIVE, "target_grade": None, "target_text": "95"},
      "指标值", "应为优/良/中/差，而不是“95”"),
 ])

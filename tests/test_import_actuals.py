@@ -304,13 +304,16 @@ def test_the_task_fetches_the_job_and_runs_the_service(final, superuser, setting
     assert IndicatorRecord.objects.filter(updated_by=superuser).count() == 3
 
 
-def test_a_large_upload_is_enqueued_after_commit(final, settings, tmp_path, monkeypatch):
+def test_a_large_upload_is_enqueued_after_commit(final, settings, tmp_path, monkeypatch,
+                                                django_capture_on_commit_callbacks):
     settings.MEDIA_ROOT, settings.EXCEL_ASYNC_THRESHOLD_BYTES = tmp_path, 10
     calls = []
-    monkeypatch.setattr(run_import_job, "delay_on_commit", calls.append)
+    monkeypatch.setattr("performance.tasks.send_at_once", lambda task, *args: calls.append(args))
     job = jobs.create_job(upload(sheet(["实际完成值"], [])), kind=ImportKind.ACTUALS, period=final)
-    jobs.start(job)
-    assert calls == [job.pk] and ImportJob.objects.get().status == ImportStatus.PENDING
+    with django_capture_on_commit_callbacks(execute=True):
+        jobs.start(job)
+        assert calls == []  # not before the commit
+    assert calls == [(job.pk,)] and ImportJob.objects.get().status == ImportStatus.PENDING
 
 
 def test_the_web_upload_restricts_to_the_users_units(final, settings, tmp_path):

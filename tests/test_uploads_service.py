@@ -98,11 +98,11 @@ def test_a_locked_period_refuses_an_upload(team):
 def test_a_large_file_is_imported_by_a_celery_task_after_the_commit(
         team, settings, django_capture_on_commit_callbacks):
     settings.EXCEL_ASYNC_THRESHOLD_BYTES = 10
-    with mock.patch.object(run_import_job, "delay") as delay:
+    with mock.patch("performance.tasks.send_at_once") as send:
         with django_capture_on_commit_callbacks(execute=True):
             job = start_upload(upload_file((team, [1, 2, 3])), team.period, team.filler)
     assert job.status == ImportStatus.PENDING
-    delay.assert_called_once_with(job.pk)
+    send.assert_called_once_with(run_import_job, job.pk)
     assert run_import_job(job.pk) == ImportStatus.DONE  # what the worker runs
     assert IndicatorRecord.objects.count() == 3
     assert all(r.history.count() == 1 for r in IndicatorRecord.objects.all())
