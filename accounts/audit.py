@@ -8,6 +8,7 @@ import ipaddress
 import logging
 from contextvars import ContextVar
 
+from django.conf import settings
 from django.db import DatabaseError, transaction
 
 from .models import SecurityEvent, SecurityEventKind
@@ -28,11 +29,13 @@ def current_request():
 
 
 def client_ip(request) -> str | None:
-    """The client's address: REMOTE_ADDR, which a reverse proxy (deploy/nginx.conf) sets from
-    the connection it accepted. X-Forwarded-For is not trusted: a client can write anything."""
+    """The client's address: REMOTE_ADDR, or with BEHIND_PROXY the X-Real-IP header that the
+    reverse proxy (deploy/nginx.conf) sets from the connection it accepted, overwriting what a
+    client sent. X-Forwarded-For is never trusted: a client can write anything into it."""
     if request is None:
         return None
-    value = (request.META.get("REMOTE_ADDR") or "").strip()
+    header = "HTTP_X_REAL_IP" if settings.BEHIND_PROXY else "REMOTE_ADDR"
+    value = (request.META.get(header) or "").strip()
     try:
         return str(ipaddress.ip_address(value))
     except ValueError:

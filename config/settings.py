@@ -363,6 +363,11 @@ SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 12 * 60 * 60)
 # 等保 2.0 asks for at least six months; a value below 180 is raised to 180.
 AUDIT_LOG_RETENTION_DAYS = max(180, env_int("AUDIT_LOG_RETENTION_DAYS", 180))
 
+# Behind a reverse proxy (deploy/nginx.conf), REMOTE_ADDR is the proxy's: the client's address,
+# for the audit log and the login lockout, is the X-Real-IP header the proxy sets and overwrites.
+# Never on without such a proxy in front: a client could then write its own address.
+BEHIND_PROXY = env_bool("BEHIND_PROXY", False)
+
 # Production hardening: on whenever APP_ENV=production; each can be relaxed by environment
 # (an intranet without HTTPS, say), and `manage.py check --deploy` will then say so.
 if PRODUCTION:
@@ -372,7 +377,7 @@ if PRODUCTION:
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
-    if env_bool("BEHIND_PROXY", False):
+    if BEHIND_PROXY:
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"

@@ -121,6 +121,17 @@ def test_a_forged_forwarded_for_header_does_not_escape_the_lockout(user):
     assert response.status_code == 429
 
 
+def test_behind_the_proxy_the_address_is_the_one_nginx_sets(user, settings):
+    settings.BEHIND_PROXY = True
+    for _ in range(5):  # every request comes from nginx's 127.0.0.1; X-Real-IP names the client
+        attempt(Client(), LOGIN, user.username, "wrong", REMOTE_ADDR="127.0.0.1",
+                HTTP_X_REAL_IP="10.0.0.9", HTTP_X_FORWARDED_FOR="192.0.2.1")
+    assert attempt(Client(), LOGIN, user.username, PASSWORD, REMOTE_ADDR="127.0.0.1",
+                   HTTP_X_REAL_IP="10.0.0.9", HTTP_X_FORWARDED_FOR="192.0.2.2").status_code == 429
+    assert attempt(Client(), LOGIN, user.username, PASSWORD, REMOTE_ADDR="127.0.0.1",
+                   HTTP_X_REAL_IP="10.0.0.10").status_code == 302
+
+
 def test_an_administrator_unlocks_with_the_command(user):
     for _ in range(5):
         attempt(Client(), LOGIN, user.username, "wrong")
