@@ -11,6 +11,7 @@ import time_machine
 from django.urls import reverse
 from kombu.exceptions import OperationalError
 
+from performance import tasks
 from performance.models import ReportJob, ReportJobStatus
 from performance.reports import jobs, render
 from performance.tasks import build_report_zip
@@ -26,14 +27,16 @@ def no_broker(monkeypatch):
     def refuse(*args, **kwargs):
         raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
 
-    monkeypatch.setattr(build_report_zip, "delay", refuse)
+    monkeypatch.setattr(tasks, "send_at_once", refuse)
 
 
 @pytest.fixture
 def sent(monkeypatch):
     """The job ids sent to Celery (nothing runs)."""
     calls = []
-    monkeypatch.setattr(build_report_zip, "delay", calls.append)
+    monkeypatch.setattr(tasks, "send_at_once",
+                        lambda task, job_id: calls.append(job_id) if task is build_report_zip
+                        else pytest.fail(f"unexpected task {task}"))
     return calls
 
 

@@ -12,6 +12,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from performance import tasks
 from performance.excel import jobs
 from performance.models import ImportJob, ImportKind, ImportStatus, ReportJob, ReportJobStatus
 from performance.reports import jobs as report_jobs
@@ -41,7 +42,9 @@ def team():
 @pytest.fixture
 def sent(monkeypatch):
     calls = []
-    monkeypatch.setattr(build_report_zip, "delay", calls.append)
+    monkeypatch.setattr(tasks, "send_at_once",
+                        lambda task, job_id: calls.append(job_id) if task is build_report_zip
+                        else pytest.fail(f"unexpected task {task}"))
     return calls
 
 

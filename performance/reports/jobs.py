@@ -95,10 +95,10 @@ def start_zip(unit, period, user) -> ReportJob:
 
 def enqueue(job_id: int) -> None:
     """Send the job to Celery; when the broker cannot be reached, degrade (see the module)."""
-    from performance.tasks import build_report_zip
+    from performance.tasks import build_report_zip, send_at_once
 
     try:
-        build_report_zip.delay(job_id)
+        send_at_once(build_report_zip, job_id)  # tried once: a broker that is down fails at once
     except (OperationalError, OSError, RuntimeError):  # RuntimeError: a result backend given up
         logger.warning("report zip %s: the Celery broker is unreachable", job_id, exc_info=True)
         job = ReportJob.objects.get(pk=job_id)
