@@ -36,9 +36,14 @@ def closed_port() -> int:
 @pytest.fixture
 def no_broker(monkeypatch, closed_port):
     """The broker URL points at a port nobody listens on."""
-    monkeypatch.setattr(app.conf, "broker_url", f"redis://127.0.0.1:{closed_port}/0")
-    monkeypatch.setattr(app.conf, "broker_write_url", None, raising=False)
+    # items, not attributes: Celery computes broker_write_url from broker_url, so patching the
+    # attribute would read (and later restore) the closed port into it for every later test
+    monkeypatch.setitem(app.conf, "broker_url", f"redis://127.0.0.1:{closed_port}/0")
+    monkeypatch.setitem(app.conf, "broker_write_url", None)
     monkeypatch.setattr(app, "_pool", None)
+    # the producer pool keeps the connection it was made with: later tests would publish to
+    # the closed port (restored to what it was when the test ends)
+    monkeypatch.setattr(app.amqp, "_producer_pool", None)
     yield
     if app._pool is not None:
         app._pool.force_close_all()
