@@ -248,7 +248,7 @@ def dump_database(target: Path, alias: str = DEFAULT_DB_ALIAS) -> dict:
 def load_database(source: Path, manifest: dict, alias: str = DEFAULT_DB_ALIAS) -> list[str]:
     """Replace the configured database by the archived one; return notes for the operator."""
     connection = connections[alias]
-    if engine(alias) == "sqlite":
+    if engine(alias) == "sqlite":  # one transaction on the target: all pages or none
         connection.ensure_connection()
         src = sqlite3.connect(source)
         try:
@@ -294,7 +294,9 @@ def backup(output: Path, *, keep: int | None = None) -> Result:
             database["sha256"] = sha256(dump)
             database["bytes"] = dump.stat().st_size
             files = {}
-            with tarfile.open(partial, "w:gz") as tar:
+            # Readable by its owner only: it holds every unit's data and the password hashes.
+            raw = os.fdopen(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb")
+            with raw, tarfile.open(fileobj=raw, mode="w:gz") as tar:
                 tar.add(dump, arcname=dump.name)
                 for folder, root in file_roots().items():
                     count = size = 0

@@ -287,6 +287,7 @@ def test_backup_says_the_s3_bucket_is_backed_up_apart(tmp_path, settings):
     with tarfile.open(archive) as tar:
         manifest = json.load(tar.extractfile(backup.MANIFEST))
     assert manifest["evidence_storage"] == "external" and set(manifest["files"]) == {"media"}
+    assert archive.stat().st_mode & 0o777 == 0o600  # every unit's data and the password hashes
     assert manifest["migrations"]["performance"] == backup.migration_state()["performance"]
 
 
