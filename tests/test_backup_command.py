@@ -47,7 +47,7 @@ postgres_only = pytest.mark.skipif(not ON_POSTGRES,
 # SQLite's online backup waits for ever on a connection inside a transaction (the test's): the
 # tests that back up commit on SQLite; on PostgreSQL pg_dump reads another connection anyway
 # (committed rows only) and flushing every table after each test costs seconds.
-committed = pytest.mark.django_db(transaction=not ON_POSTGRES)
+committed = pytest.mark.django_db(transaction=not ON_POSTGRES, serialized_rollback=not ON_POSTGRES)
 
 
 @pytest.fixture
@@ -119,7 +119,7 @@ def sqlite_tables(db: sqlite3.Connection) -> dict[str, list]:
 
 
 @sqlite_only
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_sqlite_backup_restores_into_an_empty_database_row_for_row(folders):
     build_world()
     archive = run_backup(folders / "out")
@@ -165,7 +165,7 @@ def pg_tables(db) -> dict[str, list]:
 
 
 @postgres_only
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_postgres_backup_restores_into_an_empty_database_row_for_row(folders):
     build_world()
     archive = run_backup(folders / "out")
