@@ -6,13 +6,13 @@ from performance.models import ImportJob
 from performance.reminders.tasks import scan_reminders, send_reminder  # noqa: F401 (registers them)
 
 
-def send_at_once(task, *args) -> None:
+def send_at_once(task, *args, **options) -> None:
     """Send `task` without waiting on a broker that is down: its own connection, tried once,
     and no publish retry (kombu's defaults retry for several seconds). Raises kombu's
     OperationalError (or OSError) at once; the caller degrades."""
     with task.app.connection_for_write() as connection:
         connection.ensure_connection(max_retries=0)
-        task.apply_async(args, retry=False, connection=connection)
+        task.apply_async(args, retry=False, connection=connection, **options)
 
 
 @shared_task(ignore_result=True)

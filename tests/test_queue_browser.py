@@ -6,8 +6,8 @@ Screenshots go to test-artifacts/."""
 
 import pytest
 
+from performance import tasks as celery_tasks
 from performance.models import Notice, ProjectRecord, WorkflowStatus
-from performance.reminders import tasks
 from tests.browser import browser_page, login, logout, screenshot
 from tests.entry_setup import PASSWORD, make_team, with_password
 
@@ -19,8 +19,8 @@ REASON = "第一个指标的完成值与台账不符，请核对后重新提交"
 def test_the_reviewer_finds_the_submitted_project_and_the_filler_the_return_notice(
         live_server, monkeypatch):
     # Celery runs the notice's task at once, as a worker would (no worker in the test)
-    monkeypatch.setattr(tasks.send_reminder, "apply_async",
-                        lambda args, **options: tasks.send_reminder(*args))
+    monkeypatch.setattr(celery_tasks, "send_at_once",
+                        lambda task, *args, **options: task(*args))
     team = make_team()
     filler, reviewer = with_password(team.filler), with_password(team.reviewer)
     project_url = f"{live_server.url}/projects/{team.project.pk}/?period={team.period.code}"

@@ -4,12 +4,14 @@ the reason), the 主管部门 tier tells the department and, on its return, the 
 each notice is claimed once with the step and sent once, in-app and by e-mail, after the
 commit; a broker that cannot be reached never fails the step."""
 
+import socket
 from decimal import Decimal
 
 import pytest
 from django.core import mail
 from kombu.exceptions import OperationalError
 
+from performance import tasks as celery_tasks
 from performance.models import (
     IndicatorRecord,
     Notice,
@@ -39,16 +41,16 @@ pytestmark = pytest.mark.django_db
 def sent(monkeypatch):
     """The claims handed to Celery (nothing runs)."""
     calls = []
-    monkeypatch.setattr(tasks.send_reminder, "apply_async",
-                        lambda args, **options: calls.append(args))
+    monkeypatch.setattr(celery_tasks, "send_at_once",
+                        lambda task, *args, **options: calls.append(args))
     return calls
 
 
 @pytest.fixture
 def eager(monkeypatch):
     """Celery runs each task at once, as a worker would."""
-    monkeypatch.setattr(tasks.send_reminder, "apply_async",
-                        lambda args, **options: tasks.send_reminder(*args))
+    monkeypatch.setattr(celery_tasks, "send_at_once",
+                        lambda task, *args, **options: task(*args))
 
 
 @pytest.fixture
@@ -56,7 +58,7 @@ def no_broker(monkeypatch):
     def refuse(*args, **kwargs):
         raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
 
-    monkeypatch.setattr(tasks.send_reminder, "apply_async", refuse)
+    monkeypatch.setattr(celery_tasks, "send_at_once", refuse)
 
 
 @pytest.fixture
@@ -191,6 +193,25 @@ def test_with_the_broker_down_the_step_succeeds_and_the_notice_is_sent_at_once(
     record = submitted(team, django_capture_on_commit_callbacks)
     assert ProjectRecord.objects.get(pk=record.pk).status == "submitted"
     assert len(notices_of(team.reviewer)) == 1 and len(mail.outbox) == 1
+
+
+def test_with_the_broker_at_a_closed_port_the_notice_is_sent_at_once(
+        team, monkeypatch, django_capture_on_commit_callbacks):
+    """The real send, not a stand-in: the broker is tried once (performance.tasks.send_at_once)
+    and the claim delivered in the request."""
+    from config.celery import app
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # closed again once the socket is
+    monkeypatch.setitem(app.conf, "broker_url", f"redis://127.0.0.1:{port}/0")
+    monkeypatch.setitem(app.conf, "broker_write_url", None)
+    monkeypatch.setattr(app, "_pool", None)
+    monkeypatch.setattr(app.amqp, "_producer_pool", None)
+    record = submitted(team, django_capture_on_commit_callbacks)
+    assert ProjectRecord.objects.get(pk=record.pk).status == "submitted"
+    assert len(notices_of(team.reviewer)) == 1 and len(mail.outbox) == 1
+    assert ReminderLog.objects.get().status == ReminderStatus.SENT
 
 
 def test_with_the_broker_and_the_mail_down_the_step_succeeds_and_is_retried_later(

@@ -132,13 +132,15 @@ def enqueue(log_ids: list[int]) -> None:
     """Hand each claim to Celery; when the broker cannot be reached, deliver it now."""
     from kombu.exceptions import OperationalError
 
+    from performance import tasks as celery_tasks
+
     from . import delivery
     from .tasks import send_reminder
 
     for log_id in log_ids:
         try:
-            # no result is kept, and no publish retries: a broker that is down fails at once
-            send_reminder.apply_async(([log_id], 0), ignore_result=True, retry=False)
+            # no result is kept, and the broker is tried once: one that is down fails at once
+            celery_tasks.send_at_once(send_reminder, [log_id], 0, ignore_result=True)
             continue
         except (OperationalError, OSError, RuntimeError):
             logger.warning("workflow notice %s: the Celery broker is unreachable, sending now",
