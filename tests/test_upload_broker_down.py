@@ -2,16 +2,14 @@
 file up to UPLOAD_INLINE_MAX_BYTES is imported in the request; a larger one fails at once with
 “请稍后再试”. Never a 500, never a job left pending or running, and no waiting on retries."""
 
-import socket
-
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
-from config.celery import app
 from performance.excel import jobs
 from performance.models import ImportJob, ImportStatus, IndicatorRecord
+from tests.broker import unreachable_broker
 from tests.entry_setup import make_team
 from tests.excel_files import xlsx
 from tests.test_uploads_service import HEADERS
@@ -27,26 +25,9 @@ def media(settings, tmp_path):
 
 
 @pytest.fixture
-def closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]  # closed again once the socket is
-
-
-@pytest.fixture
-def no_broker(monkeypatch, closed_port):
-    """The broker URL points at a port nobody listens on."""
-    # items, not attributes: Celery computes broker_write_url from broker_url, so patching the
-    # attribute would read (and later restore) the closed port into it for every later test
-    monkeypatch.setitem(app.conf, "broker_url", f"redis://127.0.0.1:{closed_port}/0")
-    monkeypatch.setitem(app.conf, "broker_write_url", None)
-    monkeypatch.setattr(app, "_pool", None)
-    # the producer pool keeps the connection it was made with: later tests would publish to
-    # the closed port (restored to what it was when the test ends)
-    monkeypatch.setattr(app.amqp, "_producer_pool", None)
-    yield
-    if app._pool is not None:
-        app._pool.force_close_all()
+def no_broker(monkeypatch):
+    with unreachable_broker(monkeypatch):
+        yield
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ the reason), the 主管部门 tier tells the department and, on its return, the 
 each notice is claimed once with the step and sent once, in-app and by e-mail, after the
 commit; a broker that cannot be reached never fails the step."""
 
-import socket
 from decimal import Decimal
 
 import pytest
@@ -32,6 +31,7 @@ from performance.services.workflow import (
     submit,
 )
 from tests.adjust_setup import department_reviewer
+from tests.broker import unreachable_broker
 from tests.entry_setup import make_team
 
 pytestmark = pytest.mark.django_db
@@ -199,16 +199,8 @@ def test_with_the_broker_at_a_closed_port_the_notice_is_sent_at_once(
         team, monkeypatch, django_capture_on_commit_callbacks):
     """The real send, not a stand-in: the broker is tried once (performance.tasks.send_at_once)
     and the claim delivered in the request."""
-    from config.celery import app
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]  # closed again once the socket is
-    monkeypatch.setitem(app.conf, "broker_url", f"redis://127.0.0.1:{port}/0")
-    monkeypatch.setitem(app.conf, "broker_write_url", None)
-    monkeypatch.setattr(app, "_pool", None)
-    monkeypatch.setattr(app.amqp, "_producer_pool", None)
-    record = submitted(team, django_capture_on_commit_callbacks)
+    with unreachable_broker(monkeypatch):
+        record = submitted(team, django_capture_on_commit_callbacks)
     assert ProjectRecord.objects.get(pk=record.pk).status == "submitted"
     assert len(notices_of(team.reviewer)) == 1 and len(mail.outbox) == 1
     assert ReminderLog.objects.get().status == ReminderStatus.SENT
