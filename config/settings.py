@@ -67,9 +67,13 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "csp",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI and Redoc served from static/, no CDN
     "accounts",
     "budget",
     "performance",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -398,6 +402,53 @@ CONTENT_SECURITY_POLICY = {"DIRECTIVES": {
     "frame-ancestors": ["'none'"],
     "form-action": ["'self'"],
 }}
+
+# The API (docs/api.md): /api/v1/, personal tokens (accounts.ApiToken) or the browser's
+# session, the same access helpers and write path as the pages.
+API_TOKEN_DEFAULT_DAYS = env_int("API_TOKEN_DEFAULT_DAYS", 90)
+API_TOKEN_MAX_DAYS = env_int("API_TOKEN_MAX_DAYS", 365)
+API_TOKENS_PER_USER = env_int("API_TOKENS_PER_USER", 20)  # live (unexpired, unrevoked) tokens
+API_PAGE_SIZE = env_int("API_PAGE_SIZE", 50)
+API_MAX_PAGE_SIZE = env_int("API_MAX_PAGE_SIZE", 500)
+API_MAX_BATCH_VALUES = env_int("API_MAX_BATCH_VALUES", 500)  # values in one write request
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.BearerTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "api.permissions.TokenScope",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.PerTokenThrottle",
+                                 "api.throttling.AnonymousThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        # per token (or per user for the browser's session); a missing cache degrades to none
+        "token": env("API_THROTTLE_RATE", "1200/min"),
+        "anonymous": env("API_ANON_THROTTLE_RATE", "60/min"),
+    },
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.PageNumberPagination",
+    "PAGE_SIZE": API_PAGE_SIZE,
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser",
+                               "rest_framework.parsers.MultiPartParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.exceptions.handler",
+    "COERCE_DECIMAL_TO_STRING": True,  # money and values stay exact: "12.50", never a float
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "绩效通 API",
+    "DESCRIPTION": "预算项目绩效目标、监控、自评与评分的接口（docs/api.md）。",
+    "VERSION": "1",
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {},
+}
 
 LOGGING = {
     "version": 1,

@@ -23,4 +23,5 @@ urlpatterns = [
     path("results/", include("performance.results.urls")),
     path("rectification/", include("performance.rectification.urls")),
     path("reports/", include("performance.reports.urls")),
+    path("api/v1/", include("api.urls")),
 ]

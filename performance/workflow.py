@@ -88,6 +88,7 @@ class Channel(models.TextChoices):
     ADMIN = "admin", "管理后台"
     COMMAND = "command", "命令行"
     SYSTEM = "system", "系统"
+    API = "api", "API"  # another system, with a person's API token (docs/api.md)
 
 
 # Whose capacities each channel grants besides the person's memberships: the admin site and the
