@@ -1,0 +1,514 @@
+"""Benchmark: the REST API (/api/v1/) beside the pages it stands in for, in one process.
+
+    .venv/bin/python bench/api.py [--keep] [--smoke] [--projects 1000] [--indicators 10]
+    BENCH_DATABASE_URL=postgres://... .venv/bin/python bench/api.py
+
+Generates one self-evaluation period with --projects projects of --indicators numeric
+indicators each (entered values, money spent, stored snapshots), a finance reviewer who sees
+every unit and a filler of every unit, each with a personal API token. Then, in this one
+process, through Django's test Client (no server, no network: what differs is the view):
+
+* reads the scores of every project: `score --json` run in process (the floor: the scoring
+  service and its JSON, no HTTP), the API's scores/ at its largest and its default page
+  size, and the pages a person would use: the home page's project list (the score column,
+  50 projects a page), with the page cache off (every request renders, as the API does) and
+  as deployed (a page seen again comes from the cache); and each project's page, the one
+  page that shows the per-indicator scores `score --json` and the API give;
+* writes every value (--projects × --indicators values and each project's 预算执行数) in
+  batches of one project per request, as the values resource and the project page allow:
+  write_values called directly (the floor: the one write path both go through), the API's
+  GET values/ (the ETag) and PATCH with If-Match, and the page's GET (the form with its
+  versions) and POST of the entry form (保存草稿). Each side writes new values each time, so
+  every write changes every value.
+
+Sides are interleaved (scores: the order turns each round; writes: per project, the order
+turning with the project) and each figure is the best of 3 rounds. The API's per-token
+throttle is raised inside the bench (API_THROTTLE_RATE) so that it never refuses, but runs.
+Query counts are counted per request. --smoke: a few projects, for the test suite; runs in
+seconds plus the migrations. Uses its own SQLite file under bench/out/ unless
+BENCH_DATABASE_URL is set.
+"""
+
+import argparse
+import json
+import os
+import random
+import re
+import sys
+import time
+from dataclasses import dataclass, field
+from decimal import Decimal
+from io import StringIO
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.database import OUT, choose_database  # noqa: E402
+
+ROUNDS = 3
+THROTTLE = "1000000/min"  # the bench's token rate: the throttle runs, never refuses
+DEPLOYED_THROTTLE = os.environ.get("API_THROTTLE_RATE", "1200/min")
+PROJECTS_PER_UNIT = 20
+PERIOD = "2099-final"
+
+
+@dataclass(frozen=True)
+class Size:
+    projects: int
+    indicators: int
+
+
+FULL, SMOKE = Size(1000, 10), Size(24, 3)
+
+
+def setup_django(name: str, keep: bool) -> str:
+    label = choose_database(name, keep)
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
+    os.environ["DEBUG"] = "0"
+    os.environ["LOG_LEVEL"] = "WARNING"
+    os.environ["EMAIL_BACKEND"] = "django.core.mail.backends.locmem.EmailBackend"
+    os.environ["API_THROTTLE_RATE"] = THROTTLE
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    if label == "PostgreSQL" and not keep:
+        call_command("flush", interactive=False, verbosity=0)
+    call_command("migrate", verbosity=0)
+    return label
+
+
+# ---------------------------------------------------------------- data
+
+def _levels():
+    from performance.models import IndicatorLevel1, IndicatorLevel2
+
+    levels = list(IndicatorLevel2.objects.order_by("id"))
+    if not levels:  # a flushed PostgreSQL database lost the seeded reference rows
+        level1 = IndicatorLevel1.objects.create(name="产出指标")
+        levels = [IndicatorLevel2.objects.create(level1=level1, name="数量指标")]
+    return levels
+
+
+def generate(period, size: Size):
+    """Units of PROJECTS_PER_UNIT projects, each with `size.indicators` numeric indicators
+    (weights summing to 90, the rest is the money's), an entered value for each and the money
+    spent; drafts, so the filler may change them."""
+    from budget.models import Project, ProjectCategory, Unit
+    from performance.domain import Direction, Operator
+    from performance.models import Indicator, IndicatorRecord, ProjectRecord, WorkflowStatus
+
+    rng = random.Random(2025)
+    levels = _levels()
+    n_units = -(-size.projects // PROJECTS_PER_UNIT)
+    units = Unit.objects.bulk_create(
+        Unit(code=f"A{i:05d}", name=f"广元市接口基准第{i}社会保险事务服务中心")
+        for i in range(n_units))
+    projects = Project.objects.bulk_create(
+        (Project(unit=units[i % n_units], year=period.year,
+                 name=f"社会保险经办能力提升专项经费（第{i}期）",
+                 category=rng.choice(ProjectCategory.values),
+                 budget_amount=Decimal(rng.randint(10, 500))) for i in range(size.projects)),
+        batch_size=2000)
+    weight = (Decimal(90) / size.indicators).quantize(Decimal("0.01"))
+    indicators = []
+    for project in projects:
+        for position in range(size.indicators):
+            level2 = levels[position % len(levels)]
+            negative = position % 4 == 3
+            indicators.append(Indicator(
+                project=project, level1_id=level2.level1_id, level2=level2,
+                name=f"指标{position:02d}：保障社会保险经办服务的长名称指标", weight=weight,
+                operator=Operator.LE if negative else Operator.GE,
+                target_value=Decimal(rng.randint(10, 5000)), unit="人次", position=position,
+                direction=Direction.NEGATIVE if negative else Direction.POSITIVE))
+    Indicator.objects.bulk_create(indicators, batch_size=5000)
+    IndicatorRecord.objects.bulk_create(
+        (IndicatorRecord(indicator=i, period=period, actual_value=(
+            i.target_value * Decimal(rng.randint(50, 130)) / 100).quantize(Decimal("0.01")))
+         for i in indicators), batch_size=5000)
+    ProjectRecord.objects.bulk_create(
+        (ProjectRecord(project=p, period=period, status=WorkflowStatus.DRAFT,
+                       spent=(p.budget_amount * Decimal(rng.randint(5, 90)) / 100).quantize(
+                           Decimal("0.01"))) for p in projects), batch_size=2000)
+
+
+@dataclass
+class World:
+    period: object
+    projects: list  # ids, in order
+    indicators: dict  # project id → its indicator ids, in order
+    budgets: dict  # project id → budget
+    finance: object
+    filler: object
+    finance_token: str
+    filler_token: str
+
+
+def build(size: Size) -> World:
+    from django.contrib.auth.models import User
+
+    from accounts.models import ApiToken, TokenScope
+    from accounts.tokens import create_token
+    from budget.models import Membership, Project, Role, Unit
+    from performance.models import Indicator, PeriodKind, ReportingPeriod
+    from performance.services.snapshot import refresh_snapshots
+
+    period, _ = ReportingPeriod.objects.get_or_create(
+        code=PERIOD, defaults={"year": 2099, "name": "2099 年度绩效自评（接口基准）",
+                               "kind": PeriodKind.SELF_EVALUATION, "cutoff_month": 12})
+    if not Project.objects.filter(year=period.year).exists():
+        start = time.perf_counter()
+        generate(period, size)
+        refresh_snapshots(period)
+        print(f"generated (and snapshots refreshed) in {time.perf_counter() - start:.1f} s")
+    finance, _ = User.objects.get_or_create(username="bench-api-finance",
+                                            defaults={"first_name": "基准财政"})
+    Membership.objects.get_or_create(user=finance, unit=None, role=Role.FINANCE_REVIEWER)
+    filler, _ = User.objects.get_or_create(username="bench-api-filler",
+                                           defaults={"first_name": "基准填报"})
+    for unit in Unit.objects.filter(projects__year=period.year).distinct():
+        Membership.objects.get_or_create(user=filler, unit=unit, role=Role.FILLER)
+    ApiToken.objects.filter(user__in=[finance, filler]).delete()  # --keep: no pile of tokens
+    projects = list(Project.objects.filter(year=period.year).order_by("id")
+                    .values_list("id", "budget_amount"))
+    indicators = {}
+    for project_id, indicator_id in Indicator.objects.filter(
+            project__year=period.year).order_by("project_id", "position", "id").values_list(
+            "project_id", "id"):
+        indicators.setdefault(project_id, []).append(indicator_id)
+    return World(period, [p for p, _ in projects], indicators, dict(projects), finance, filler,
+                 create_token(finance, "bench", TokenScope.READ, 30).plaintext,
+                 create_token(filler, "bench", TokenScope.READ_WRITE, 30).plaintext)
+
+
+# ---------------------------------------------------------------- measuring
+
+class QueryCount:
+    """Counts the queries run (connection.execute_wrapper): cheap, the same for every side."""
+
+    def __init__(self):
+        self.n = 0
+
+    def __call__(self, execute, sql, params, many, context):
+        self.n += 1
+        return execute(sql, params, many, context)
+
+
+@dataclass
+class Side:
+    name: str
+    rows: int = 0  # per round
+    rounds: list = field(default_factory=list)  # [seconds, requests, queries] per round
+
+    def start_round(self):
+        self.rounds.append([0.0, 0, 0])
+
+    def add(self, seconds: float, requests: int, queries: int):
+        self.rounds[-1][0] += seconds
+        self.rounds[-1][1] += requests
+        self.rounds[-1][2] += queries
+
+    @property
+    def best(self) -> list:
+        return min(self.rounds, key=lambda r: r[0])
+
+
+class Timer:
+    def __init__(self, counter: QueryCount):
+        self.counter = counter
+
+    def run(self, side: Side, call, requests: int = 1):
+        """Run `call`, adding its time and queries to `side`'s round; its result."""
+        before = self.counter.n
+        start = time.perf_counter()
+        result = call()
+        elapsed = time.perf_counter() - start
+        side.add(elapsed, requests, self.counter.n - before)
+        return result
+
+
+def page_client(user):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def token_client(token: str):
+    from django.test import Client
+
+    return Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+
+
+def ok(response, status: int = 200):
+    assert response.status_code == status, (response.status_code, response.content[:500])
+    return response
+
+
+def rotated(items: list, by: int) -> list:
+    by %= len(items)
+    return items[by:] + items[:by]
+
+
+# ---------------------------------------------------------------- scores
+
+def read_scores(world: World, timer: Timer) -> list[Side]:
+    """Every project's score, each side in turn, ROUNDS times (the order turns each round)."""
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.test import override_settings
+    from django.urls import reverse
+
+    code, n = world.period.code, len(world.projects)
+    api, page = token_client(world.finance_token), page_client(world.finance)
+    cold = override_settings(PAGE_CACHE_SECONDS=0)
+    largest, default = settings.API_MAX_PAGE_SIZE, settings.API_PAGE_SIZE
+
+    def floor(side):
+        out = StringIO()
+        timer.run(side, lambda: call_command("score", period=code, json=True, stdout=out), 0)
+        assert len(json.loads(out.getvalue())) == n
+
+    def api_list(page_size):
+        def run(side):
+            url, rows = f"{reverse('api:score-list')}?period={code}&page_size={page_size}", 0
+            while url:
+                body = ok(timer.run(side, lambda u=url: api.get(u))).json()
+                rows += len(body["results"])
+                url = body["next"]
+            assert rows == n, (rows, n)
+        return run
+
+    def home(cache: bool):
+        def run(side):
+            with (override_settings() if cache else cold):
+                for number in range(1, -(-n // 50) + 1):
+                    ok(timer.run(side, lambda k=number: page.get(f"/?period={code}&page={k}")))
+        return run
+
+    def project_pages(side):
+        with cold:
+            for project_id in world.projects:
+                ok(timer.run(side, lambda p=project_id: page.get(
+                    f"/projects/{p}/?period={code}")))
+
+    runs = {
+        "floor: score --json, in process": floor,
+        f"API scores/, page_size={largest}": api_list(largest),
+        f"API scores/, page_size={default} (default)": api_list(default),
+        "page: home list, 50 a page, cache off": home(cache=False),
+        "page: home list, as deployed (cache on)": home(cache=True),
+        "page: each project's page, cache off": project_pages,
+    }
+    sides = {name: Side(name, rows=n) for name in runs}
+    for number in range(ROUNDS):
+        for name in rotated(list(runs), number):
+            sides[name].start_round()
+            runs[name](sides[name])
+    return list(sides.values())
+
+
+# ---------------------------------------------------------------- writes
+
+VERSION = re.compile(r'name="([ip]\d*-version)" value="(\d*)"')
+
+
+def new_values(world: World, project_id: int, step: int) -> tuple[list, Decimal]:
+    """(indicator id, value) pairs and the money spent that no earlier write gave: three
+    decimals (the generated values have two) and a spent above any generated one."""
+    values = [(iid, Decimal(f"{1000 + step * 100 + j}.125"))
+              for j, iid in enumerate(world.indicators[project_id])]
+    return values, world.budgets[project_id] - Decimal("0.01") * (step + 1)
+
+
+def write_all(world: World, timer: Timer) -> list[Side]:
+    """Every project's values, one project per request, each side in turn per project."""
+    from django.urls import reverse
+
+    from performance.models import IndicatorRecord, ProjectRecord
+    from performance.services.values import RecordChange, ValueWrite, write_values
+    from performance.workflow import Channel
+
+    period, code = world.period, world.period.code
+    api, page = token_client(world.filler_token), page_client(world.filler)
+    names = ("floor: write_values, in process", "API GET values/ (the ETag)",
+             "API PATCH values/ (If-Match)", "page GET project page (the form)",
+             "page POST entry form (save draft)")
+    sides = {name: Side(name) for name in names}
+    floor_s, api_get, api_patch, page_get, page_post = sides.values()
+    per_project = max(len(ids) for ids in world.indicators.values())
+    for side in (floor_s, api_patch, page_post):
+        side.rows = sum(len(ids) for ids in world.indicators.values())
+
+    def floor(project_id, step):
+        values, spent = new_values(world, project_id, step)
+        versions = dict(IndicatorRecord.objects.filter(
+            indicator__project_id=project_id, period=period).values_list("indicator_id", "version"))
+        record = ProjectRecord.objects.get(project_id=project_id, period=period)
+        write = ValueWrite(
+            period=period, actor=world.filler, channel=Channel.API, only_project=project_id,
+            indicators={iid: RecordChange({"actual_value": v}, versions[iid]) for iid, v in values},
+            projects={project_id: RecordChange({"spent": spent}, record.version)})
+        result = timer.run(floor_s, lambda: write_values(write), 0)
+        assert len(result.changed_names) == len(values), result
+
+    def through_api(project_id, step):
+        values, spent = new_values(world, project_id, step)
+        url = reverse("api:project-values", args=[code, project_id])
+        etag = ok(timer.run(api_get, lambda: api.get(url)))["ETag"]
+        body = {"indicators": [{"indicator_id": iid, "actual_value": str(v)} for iid, v in values],
+                "spent": str(spent)}
+        ok(timer.run(api_patch, lambda: api.patch(url, body, content_type="application/json",
+                                                  HTTP_IF_MATCH=etag)))
+
+    def through_page(project_id, step):
+        values, spent = new_values(world, project_id, step)
+        url = f"/projects/{project_id}/?period={code}"
+        form = ok(timer.run(page_get, lambda: page.get(url))).content.decode()
+        data = {"period": code, "action": "save", "p-spent": str(spent), "p-spent_reason": ""}
+        data.update(VERSION.findall(form))
+        for iid, value in values:
+            data.update({f"i{iid}-actual_value": str(value), f"i{iid}-explanation": "",
+                         f"i{iid}-corrective_measures": ""})
+        ok(timer.run(page_post, lambda: page.post(url, data)), 302)
+
+    writers = [(floor, (floor_s,)), (through_api, (api_get, api_patch)),
+               (through_page, (page_get, page_post))]
+    for number in range(ROUNDS):
+        for side in sides.values():
+            side.start_round()
+        for index, project_id in enumerate(world.projects):
+            for which, (write, _) in rotated(list(enumerate(writers)), index + number):
+                step = number * len(writers) + which
+                write(project_id, step)
+                check_written(world, project_id, step)
+    assert per_project <= 500  # the API's batch limit (API_MAX_BATCH_VALUES)
+    return list(sides.values())
+
+
+def check_written(world: World, project_id: int, step: int):
+    """The values of `step` are the project's now (untimed: a write that said 302 or 200
+    and saved nothing would otherwise pass for fast)."""
+    from performance.models import IndicatorRecord, ProjectRecord
+
+    values, spent = new_values(world, project_id, step)
+    saved = dict(IndicatorRecord.objects.filter(
+        indicator__project_id=project_id, period=world.period).values_list(
+        "indicator_id", "actual_value"))
+    assert all(saved[iid] == value for iid, value in values), (project_id, step)
+    assert ProjectRecord.objects.get(project_id=project_id, period=world.period).spent == spent
+
+
+# ---------------------------------------------------------------- report
+
+def combined(name: str, first: Side, second: Side) -> Side:
+    """A read and the write after it, as one side (per round: both summed)."""
+    return Side(name, max(first.rows, second.rows),
+                [[a + b for a, b in zip(x, y, strict=True)]
+                 for x, y in zip(first.rounds, second.rounds, strict=True)])
+
+
+def report(title: str, sides: list[Side], page: str, floor: str):
+    by_name = {side.name: side for side in sides}
+    page_s, floor_s = by_name[page].best[0], by_name[floor].best[0]
+    print(f"\n{title}; best of {ROUNDS} interleaved rounds")
+    print(f"{'side':44} {'rows':>6} {'requests':>8} {'total s':>8} {'ms/req':>7} "
+          f"{'rows/s':>8} {'queries/req':>11} {'× page':>7} {'× floor':>7}")
+    for side in sides:
+        seconds, requests, queries = side.best
+        per = f"{seconds * 1000 / requests:7.2f}" if requests else f"{'—':>7}"
+        rate = f"{side.rows / seconds:8,.0f}" if side.rows else f"{'—':>8}"
+        count = (f"{queries / requests:11.1f}" if requests else f"{queries:>6} in all")
+        print(f"{side.name:44} {side.rows or '—':>6} {requests or '—':>8} {seconds:8.3f} {per} "
+              f"{rate} {count:>11} {seconds / page_s:7.2f} {seconds / floor_s:7.2f}")
+
+
+def ratio(sides: list[Side], subject: str, page: str) -> str:
+    by_name = {side.name: side for side in sides}
+    return f"{by_name[subject].best[0] / by_name[page].best[0]:.2f}"
+
+
+def database_version(label: str) -> str:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT version()" if connection.vendor == "postgresql"
+                       else "SELECT sqlite_version()")
+        return f"{label} {cursor.fetchone()[0].split(' on ')[0]}"
+
+
+def load() -> str:
+    return "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def run(size: Size, label: str):
+    import django
+    from django.conf import settings
+    from django.db import connection
+
+    world = build(size)
+    n, values = len(world.projects), sum(len(ids) for ids in world.indicators.values())
+    print(f"database: {database_version(label)}; Django {django.get_version()}, Python "
+          f"{sys.version.split()[0]}; {os.cpu_count()} CPUs; {load()}")
+    print(f"{n:,} projects, {values:,} values ({size.indicators} a project); in one process, "
+          f"django.test.Client, DEBUG off; API throttle raised to {THROTTLE} for the bench "
+          f"(it runs, never refuses; as deployed: {DEPLOYED_THROTTLE} a token)")
+    counter = QueryCount()
+    timer = Timer(counter)
+    with connection.execute_wrapper(counter):
+        start = time.perf_counter()
+        scores = read_scores(world, timer)
+        print(f"scores measured in {time.perf_counter() - start:.1f} s; {load()}")
+        start = time.perf_counter()
+        writes = write_all(world, timer)
+        print(f"writes measured in {time.perf_counter() - start:.1f} s; {load()}")
+    home, largest = "page: home list, 50 a page, cache off", scores[1].name
+    report(f"Scores of {n:,} projects (finance reviewer, every unit)", scores, home, scores[0].name)
+    print(f"ratio API/page (scores/ at page_size {settings.API_MAX_PAGE_SIZE} / home list, "
+          f"cache off): {ratio(scores, largest, home)}; default page size: "
+          f"{ratio(scores, scores[2].name, home)}; / each project's page: "
+          f"{ratio(scores, largest, scores[5].name)}")
+    floor_s, api_get, api_patch, page_get, page_post = writes
+    api_cycle = combined("API GET + PATCH", api_get, api_patch)
+    page_cycle = combined("page GET + POST", page_get, page_post)
+    writes += [api_cycle, page_cycle]
+    report(f"Writes of {values:,} values and {n:,} 预算执行数, one project a request (filler)",
+           writes, page_post.name, floor_s.name)
+    print(f"ratio API/page (PATCH / POST): {ratio(writes, api_patch.name, page_post.name)}; "
+          f"(GET + PATCH) / (GET + POST): {ratio(writes, api_cycle.name, page_cycle.name)}")
+    print(f"values/s: API {values / api_cycle.best[0]:,.0f} (GET + PATCH), page "
+          f"{values / page_cycle.best[0]:,.0f} (GET + POST), floor {values / floor_s.best[0]:,.0f}; "
+          f"{load()}")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--keep", action="store_true", help="reuse the data of a previous run")
+    parser.add_argument("--smoke", action="store_true",
+                        help=f"{SMOKE.projects} projects × {SMOKE.indicators} indicators")
+    parser.add_argument("--projects", type=int, default=FULL.projects)
+    parser.add_argument("--indicators", type=int, default=FULL.indicators,
+                        help="per project: the values written in one request")
+    args = parser.parse_args(argv)
+    size = SMOKE if args.smoke else Size(args.projects, args.indicators)
+    # the smoke run's database is its own and goes afterwards (runs may overlap in CI)
+    name = f"api-smoke-{os.getpid()}" if args.smoke else "api"
+    start = time.perf_counter()
+    label = setup_django(name, args.keep and not args.smoke)
+    try:
+        run(size, label)
+    finally:
+        if args.smoke and label == "SQLite":
+            from django.db import connections
+
+            connections.close_all()
+            (OUT / f"{name}.sqlite3").unlink(missing_ok=True)
+    print(f"total {time.perf_counter() - start:.1f} s (migrations and data included)")
+
+
+if __name__ == "__main__":
+    main()
