@@ -25,13 +25,17 @@ class CheckFigures:
     entries: dict[int, Entry] = field(default_factory=dict)
 
 
-def period_checks(period, unit=None) -> dict[int, CheckFigures]:
-    """The checks of `period` (of `unit`'s projects, if given) by project id (two queries)."""
+def period_checks(period, unit=None, project_ids=None) -> dict[int, CheckFigures]:
+    """The checks of `period` (of `unit`'s projects, and of the projects `project_ids` — a page
+    of them, for the API — if given) by project id (two queries)."""
     checks = CheckedProject.objects.filter(period=period).order_by()
     scores = CheckScore.objects.filter(checked__period=period).order_by()
     if unit is not None:
         checks = checks.filter(project__unit=unit)
         scores = scores.filter(checked__project__unit=unit)
+    if project_ids is not None:
+        checks = checks.filter(project_id__in=project_ids)
+        scores = scores.filter(checked__project_id__in=project_ids)
     found, by_check = {}, {}
     for checked_id, project_id, status, batch, conclusion, override, verified in checks.values_list(
             "id", "project_id", "status", "batch__name", "conclusion", "execution_score",
@@ -44,10 +48,11 @@ def period_checks(period, unit=None) -> dict[int, CheckFigures]:
     return found
 
 
-def check_json(result, figures: CheckFigures | None, policy=None) -> dict | None:
+def check_json(result, figures: CheckFigures | None, policy=None, number=number) -> dict | None:
     """The `"check"` object of `result` (a ProjectResult), None when it was not checked:
-    numbers as JSON numbers; an indicator not scored yet has `check_score` and `difference`
-    null and counts at its self-score in the totals (docs/checks.md)."""
+    numbers as JSON numbers (`number` converts each Decimal or None; the API keeps them exact);
+    an indicator not scored yet has `check_score` and `difference` null and counts at its
+    self-score in the totals (docs/checks.md)."""
     if figures is None:
         return None
     view = side_by_side(result, figures.entries, figures.side, policy)

@@ -12,7 +12,7 @@ and no money spent: the snapshot's ``has_values`` negated) still has its total c
 shown as 未填报, without a grade (`ProjectResult.nothing_entered`).
 """
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
@@ -100,18 +100,19 @@ class ProjectResult:
         level1, level2 = self.level_names
         return tuple(_line(row, level1, level2) for row in self.rows)
 
-    def as_json(self) -> dict:
-        """The `score --json` object: numbers as JSON numbers, texts as printed."""
+    def as_json(self, number: Callable[[Decimal], object] = float) -> dict:
+        """The `score --json` object: numbers as JSON numbers, texts as printed. `number`
+        converts each Decimal (the API keeps them exact: performance.services.api_results)."""
         execution = self.score.execution
         return {
             "unit": self.unit_code,
             "project": self.project_name,
-            "budget": float(self.budget),
-            "spent": None if self.spent is None else float(self.spent),
-            "execution_rate": None if execution.rate is None else float(execution.rate_display),
-            "execution_score": float(execution.score),
-            "indicator_score": float(self.score.indicator_total),
-            "total": float(self.score.total),
+            "budget": number(self.budget),
+            "spent": None if self.spent is None else number(self.spent),
+            "execution_rate": None if execution.rate is None else number(execution.rate_display),
+            "execution_score": number(execution.score),
+            "indicator_score": number(self.score.indicator_total),
+            "total": number(self.score.total),
             "grade": self.grade,
             "missing_indicators": self.missing_indicators,
             "nothing_entered": self.nothing_entered,
@@ -124,10 +125,10 @@ class ProjectResult:
                     "name": line.name,
                     "operator": line.operator,
                     "unit": line.unit,
-                    "weight": float(result.weight),
+                    "weight": number(result.weight),
                     "target": line.target,
                     "actual": line.actual,
-                    "score": float(result.score),
+                    "score": number(result.score),
                     "missing": result.missing,
                     "explanation": result.explanation,
                 }
