@@ -3,30 +3,23 @@
     .venv/bin/python bench/api.py [--keep] [--smoke] [--projects 1000] [--indicators 10]
     BENCH_DATABASE_URL=postgres://... .venv/bin/python bench/api.py
 
-Generates one self-evaluation period with --projects projects of --indicators numeric
-indicators each (entered values, money spent, stored snapshots), a finance reviewer who sees
-every unit and a filler of every unit, each with a personal API token. Then, in this one
-process, through Django's test Client (no server, no network: what differs is the view):
+Generates a self-evaluation period of --projects projects with --indicators numeric indicators
+each (values, money spent, snapshots), a finance reviewer and a filler of every unit, each with
+a personal API token; then, through Django's test Client (no server: what differs is the view):
 
-* reads the scores of every project: `score --json` run in process (the floor: the scoring
-  service and its JSON, no HTTP), the API's scores/ at its largest and its default page
-  size, and the pages a person would use: the home page's project list (the score column,
-  50 projects a page), with the page cache off (every request renders, as the API does) and
-  as deployed (a page seen again comes from the cache); and each project's page, the one
-  page that shows the per-indicator scores `score --json` and the API give;
-* writes every value (--projects × --indicators values and each project's 预算执行数) in
-  batches of one project per request, as the values resource and the project page allow:
-  write_values called directly (the floor: the one write path both go through), the API's
-  GET values/ (the ETag) and PATCH with If-Match, and the page's GET (the form with its
-  versions) and POST of the entry form (保存草稿). Each side writes new values each time, so
-  every write changes every value.
+* reads every project's score: `score --json` in process (the floor), the API's scores/ at
+  its largest and its default page size, and what a person would use: the home page's list
+  (score column, 50 a page) with the page cache off (every request renders, as the API does)
+  and as deployed, and each project's page (the one page with per-indicator scores);
+* writes every value and 预算执行数, one project a request: write_values called directly (the
+  floor: the one write path), the API's GET values/ (ETag) + PATCH with If-Match, and the
+  page's GET (the form and its versions) + POST of the entry form (保存草稿); every write
+  changes every value.
 
-Sides are interleaved (scores: the order turns each round; writes: per project, the order
-turning with the project) and each figure is the best of 3 rounds. The API's per-token
-throttle is raised inside the bench (API_THROTTLE_RATE) so that it never refuses, but runs.
-Query counts are counted per request. --smoke: a few projects, for the test suite; runs in
-seconds plus the migrations. Uses its own SQLite file under bench/out/ unless
-BENCH_DATABASE_URL is set.
+Interleaved (scores: the order turns each round; writes: per project, turning with it), best
+of 3 rounds, queries counted per request, load average printed. The API's token throttle is
+raised inside the bench (it runs, never refuses). --smoke: a few projects, for the tests.
+Uses its own SQLite file under bench/out/ unless BENCH_DATABASE_URL is set.
 """
 
 import argparse
@@ -59,7 +52,7 @@ class Size:
     indicators: int
 
 
-FULL, SMOKE = Size(1000, 10), Size(24, 3)
+FULL, SMOKE = Size(1000, 10), Size(8, 2)
 
 
 def setup_django(name: str, keep: bool) -> str:
@@ -79,8 +72,6 @@ def setup_django(name: str, keep: bool) -> str:
     call_command("migrate", verbosity=0)
     return label
 
-
-# ---------------------------------------------------------------- data
 
 def _levels():
     from performance.models import IndicatorLevel1, IndicatorLevel2
@@ -184,64 +175,48 @@ def build(size: Size) -> World:
                  create_token(filler, "bench", TokenScope.READ_WRITE, 30).plaintext)
 
 
-# ---------------------------------------------------------------- measuring
-
-class QueryCount:
-    """Counts the queries run (connection.execute_wrapper): cheap, the same for every side."""
-
-    def __init__(self):
-        self.n = 0
-
-    def __call__(self, execute, sql, params, many, context):
-        self.n += 1
-        return execute(sql, params, many, context)
-
-
 @dataclass
 class Side:
     name: str
     rows: int = 0  # per round
     rounds: list = field(default_factory=list)  # [seconds, requests, queries] per round
 
-    def start_round(self):
-        self.rounds.append([0.0, 0, 0])
-
-    def add(self, seconds: float, requests: int, queries: int):
-        self.rounds[-1][0] += seconds
-        self.rounds[-1][1] += requests
-        self.rounds[-1][2] += queries
-
     @property
     def best(self) -> list:
         return min(self.rounds, key=lambda r: r[0])
 
 
-class Timer:
-    def __init__(self, counter: QueryCount):
-        self.counter = counter
+class Meter:
+    """Times calls and counts the queries they run (connection.execute_wrapper: cheap, and the
+    same for every side)."""
+
+    def __init__(self):
+        self.queries = 0
+
+    def __call__(self, execute, sql, params, many, context):
+        self.queries += 1
+        return execute(sql, params, many, context)
 
     def run(self, side: Side, call, requests: int = 1):
-        """Run `call`, adding its time and queries to `side`'s round; its result."""
-        before = self.counter.n
-        start = time.perf_counter()
+        """Run `call`, adding its time, `requests` and queries to `side`'s round; its result."""
+        before, start = self.queries, time.perf_counter()
         result = call()
-        elapsed = time.perf_counter() - start
-        side.add(elapsed, requests, self.counter.n - before)
+        current = side.rounds[-1]
+        current[0] += time.perf_counter() - start
+        current[1] += requests
+        current[2] += self.queries - before
         return result
 
 
-def page_client(user):
+def client(user=None, token: str = ""):
+    """A browser logged in as `user`, or a program presenting `token`."""
     from django.test import Client
 
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def token_client(token: str):
-    from django.test import Client
-
-    return Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+    if token:
+        return Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+    browser = Client()
+    browser.force_login(user)
+    return browser
 
 
 def ok(response, status: int = 200):
@@ -254,9 +229,7 @@ def rotated(items: list, by: int) -> list:
     return items[by:] + items[:by]
 
 
-# ---------------------------------------------------------------- scores
-
-def read_scores(world: World, timer: Timer) -> list[Side]:
+def read_scores(world: World, meter: Meter) -> list[Side]:
     """Every project's score, each side in turn, ROUNDS times (the order turns each round)."""
     from django.conf import settings
     from django.core.management import call_command
@@ -264,20 +237,20 @@ def read_scores(world: World, timer: Timer) -> list[Side]:
     from django.urls import reverse
 
     code, n = world.period.code, len(world.projects)
-    api, page = token_client(world.finance_token), page_client(world.finance)
+    api, page = client(token=world.finance_token), client(world.finance)
     cold = override_settings(PAGE_CACHE_SECONDS=0)
     largest, default = settings.API_MAX_PAGE_SIZE, settings.API_PAGE_SIZE
 
     def floor(side):
         out = StringIO()
-        timer.run(side, lambda: call_command("score", period=code, json=True, stdout=out), 0)
+        meter.run(side, lambda: call_command("score", period=code, json=True, stdout=out), 0)
         assert len(json.loads(out.getvalue())) == n
 
     def api_list(page_size):
         def run(side):
             url, rows = f"{reverse('api:score-list')}?period={code}&page_size={page_size}", 0
             while url:
-                body = ok(timer.run(side, lambda u=url: api.get(u))).json()
+                body = ok(meter.run(side, lambda u=url: api.get(u))).json()
                 rows += len(body["results"])
                 url = body["next"]
             assert rows == n, (rows, n)
@@ -287,13 +260,13 @@ def read_scores(world: World, timer: Timer) -> list[Side]:
         def run(side):
             with (override_settings() if cache else cold):
                 for number in range(1, -(-n // 50) + 1):
-                    ok(timer.run(side, lambda k=number: page.get(f"/?period={code}&page={k}")))
+                    ok(meter.run(side, lambda k=number: page.get(f"/?period={code}&page={k}")))
         return run
 
     def project_pages(side):
         with cold:
             for project_id in world.projects:
-                ok(timer.run(side, lambda p=project_id: page.get(
+                ok(meter.run(side, lambda p=project_id: page.get(
                     f"/projects/{p}/?period={code}")))
 
     runs = {
@@ -307,12 +280,10 @@ def read_scores(world: World, timer: Timer) -> list[Side]:
     sides = {name: Side(name, rows=n) for name in runs}
     for number in range(ROUNDS):
         for name in rotated(list(runs), number):
-            sides[name].start_round()
+            sides[name].rounds.append([0.0, 0, 0])
             runs[name](sides[name])
     return list(sides.values())
 
-
-# ---------------------------------------------------------------- writes
 
 VERSION = re.compile(r'name="([ip]\d*-version)" value="(\d*)"')
 
@@ -325,7 +296,7 @@ def new_values(world: World, project_id: int, step: int) -> tuple[list, Decimal]
     return values, world.budgets[project_id] - Decimal("0.01") * (step + 1)
 
 
-def write_all(world: World, timer: Timer) -> list[Side]:
+def write_all(world: World, meter: Meter) -> list[Side]:
     """Every project's values, one project per request, each side in turn per project."""
     from django.urls import reverse
 
@@ -334,13 +305,12 @@ def write_all(world: World, timer: Timer) -> list[Side]:
     from performance.workflow import Channel
 
     period, code = world.period, world.period.code
-    api, page = token_client(world.filler_token), page_client(world.filler)
+    api, page = client(token=world.filler_token), client(world.filler)
     names = ("floor: write_values, in process", "API GET values/ (the ETag)",
              "API PATCH values/ (If-Match)", "page GET project page (the form)",
              "page POST entry form (save draft)")
     sides = {name: Side(name) for name in names}
     floor_s, api_get, api_patch, page_get, page_post = sides.values()
-    per_project = max(len(ids) for ids in world.indicators.values())
     for side in (floor_s, api_patch, page_post):
         side.rows = sum(len(ids) for ids in world.indicators.values())
 
@@ -353,40 +323,39 @@ def write_all(world: World, timer: Timer) -> list[Side]:
             period=period, actor=world.filler, channel=Channel.API, only_project=project_id,
             indicators={iid: RecordChange({"actual_value": v}, versions[iid]) for iid, v in values},
             projects={project_id: RecordChange({"spent": spent}, record.version)})
-        result = timer.run(floor_s, lambda: write_values(write), 0)
+        result = meter.run(floor_s, lambda: write_values(write), 0)
         assert len(result.changed_names) == len(values), result
 
     def through_api(project_id, step):
         values, spent = new_values(world, project_id, step)
         url = reverse("api:project-values", args=[code, project_id])
-        etag = ok(timer.run(api_get, lambda: api.get(url)))["ETag"]
+        etag = ok(meter.run(api_get, lambda: api.get(url)))["ETag"]
         body = {"indicators": [{"indicator_id": iid, "actual_value": str(v)} for iid, v in values],
                 "spent": str(spent)}
-        ok(timer.run(api_patch, lambda: api.patch(url, body, content_type="application/json",
+        ok(meter.run(api_patch, lambda: api.patch(url, body, content_type="application/json",
                                                   HTTP_IF_MATCH=etag)))
 
     def through_page(project_id, step):
         values, spent = new_values(world, project_id, step)
         url = f"/projects/{project_id}/?period={code}"
-        form = ok(timer.run(page_get, lambda: page.get(url))).content.decode()
+        form = ok(meter.run(page_get, lambda: page.get(url))).content.decode()
         data = {"period": code, "action": "save", "p-spent": str(spent), "p-spent_reason": ""}
         data.update(VERSION.findall(form))
         for iid, value in values:
             data.update({f"i{iid}-actual_value": str(value), f"i{iid}-explanation": "",
                          f"i{iid}-corrective_measures": ""})
-        ok(timer.run(page_post, lambda: page.post(url, data)), 302)
+        ok(meter.run(page_post, lambda: page.post(url, data)), 302)
 
     writers = [(floor, (floor_s,)), (through_api, (api_get, api_patch)),
                (through_page, (page_get, page_post))]
     for number in range(ROUNDS):
         for side in sides.values():
-            side.start_round()
+            side.rounds.append([0.0, 0, 0])
         for index, project_id in enumerate(world.projects):
             for which, (write, _) in rotated(list(enumerate(writers)), index + number):
                 step = number * len(writers) + which
                 write(project_id, step)
                 check_written(world, project_id, step)
-    assert per_project <= 500  # the API's batch limit (API_MAX_BATCH_VALUES)
     return list(sides.values())
 
 
@@ -402,8 +371,6 @@ def check_written(world: World, project_id: int, step: int):
     assert all(saved[iid] == value for iid, value in values), (project_id, step)
     assert ProjectRecord.objects.get(project_id=project_id, period=world.period).spent == spent
 
-
-# ---------------------------------------------------------------- report
 
 def combined(name: str, first: Side, second: Side) -> Side:
     """A read and the write after it, as one side (per round: both summed)."""
@@ -452,19 +419,20 @@ def run(size: Size, label: str):
 
     world = build(size)
     n, values = len(world.projects), sum(len(ids) for ids in world.indicators.values())
+    most = max(len(ids) for ids in world.indicators.values())
+    assert most <= settings.API_MAX_BATCH_VALUES, "one project's values must fit one request"
     print(f"database: {database_version(label)}; Django {django.get_version()}, Python "
           f"{sys.version.split()[0]}; {os.cpu_count()} CPUs; {load()}")
-    print(f"{n:,} projects, {values:,} values ({size.indicators} a project); in one process, "
+    print(f"{n:,} projects, {values:,} values (at most {most} a project); in one process, "
           f"django.test.Client, DEBUG off; API throttle raised to {THROTTLE} for the bench "
           f"(it runs, never refuses; as deployed: {DEPLOYED_THROTTLE} a token)")
-    counter = QueryCount()
-    timer = Timer(counter)
-    with connection.execute_wrapper(counter):
+    meter = Meter()
+    with connection.execute_wrapper(meter):
         start = time.perf_counter()
-        scores = read_scores(world, timer)
+        scores = read_scores(world, meter)
         print(f"scores measured in {time.perf_counter() - start:.1f} s; {load()}")
         start = time.perf_counter()
-        writes = write_all(world, timer)
+        writes = write_all(world, meter)
         print(f"writes measured in {time.perf_counter() - start:.1f} s; {load()}")
     home, largest = "page: home list, 50 a page, cache off", scores[1].name
     report(f"Scores of {n:,} projects (finance reviewer, every unit)", scores, home, scores[0].name)
