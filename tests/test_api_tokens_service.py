@@ -20,6 +20,7 @@ from accounts.tokens import (
     revoke_token,
     token_for,
 )
+from tests.entry_setup import UNUSABLE
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -29,7 +30,7 @@ NOW = datetime(2026, 3, 2, 9, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
 
 @pytest.fixture
 def owner():
-    return UserFactory(username="owner")
+    return UserFactory(username="owner", password=UNUSABLE)
 
 
 def errors_of(call) -> dict:
@@ -129,7 +130,7 @@ def test_expired_tokens_and_other_users_tokens_do_not_count(owner, settings):
     settings.API_TOKENS_PER_USER = 1
     with time_machine.travel(NOW - timedelta(days=10), tick=False):
         create_token(owner, "old", TokenScope.READ, 1)
-    create_token(UserFactory(), "theirs", TokenScope.READ, 30)
+    create_token(UserFactory(password=UNUSABLE), "theirs", TokenScope.READ, 30)
     with time_machine.travel(NOW, tick=False):
         create_token(owner, "new", TokenScope.READ, 30)
         assert list(live_tokens(owner).values_list("name", flat=True)) == ["new"]
@@ -138,7 +139,7 @@ def test_expired_tokens_and_other_users_tokens_do_not_count(owner, settings):
 # -- revoking --
 
 def test_a_token_is_revoked_once_and_audited_once(owner):
-    admin = UserFactory(username="admin")
+    admin = UserFactory(username="admin", password=UNUSABLE)
     token = create_token(owner, "a", TokenScope.READ, 30).token
     assert revoke_token(token, admin) is True
     assert revoke_token(token, owner) is False
