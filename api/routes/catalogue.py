@@ -4,11 +4,15 @@ versions."""
 
 from django.urls import path
 
-from api.views import catalogue
+from api.views import catalogue, projects
 
 urlpatterns = [
     path("units/", catalogue.UnitList.as_view(), name="unit-list"),
     path("units/<str:code>/", catalogue.UnitDetail.as_view(), name="unit-detail"),
     path("periods/", catalogue.PeriodList.as_view(), name="period-list"),
     path("periods/<str:code>/", catalogue.PeriodDetail.as_view(), name="period-detail"),
+    path("projects/", projects.ProjectList.as_view(), name="project-list"),
+    path("projects/<int:pk>/", projects.ProjectDetail.as_view(), name="project-detail"),
+    path("projects/<int:pk>/target-versions/", projects.ProjectTargetVersions.as_view(),
+         name="project-target-versions"),
 ]

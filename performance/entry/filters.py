@@ -48,11 +48,13 @@ class ProjectFilter(django_filters.FilterSet):
         deep-copy all of them on every request."""
         if not hasattr(self, "_form"):
             form = super().form
-            # the field itself offers "" as 全部单位 (empty_label): no second blank option
-            form.fields["unit"].choices = [
-                (str(pk), f"{code} {name}")
-                for pk, code, name in self._units.order_by("code").values_list("id", "code",
-                                                                                "name")]
+            # the field itself offers "" as 全部单位 (empty_label): no second blank option;
+            # no units given: the API's unit filter takes a code, not one of these choices
+            if self._units is not None:
+                form.fields["unit"].choices = [
+                    (str(pk), f"{code} {name}")
+                    for pk, code, name in self._units.order_by("code").values_list("id", "code",
+                                                                                    "name")]
             if not department_tier_enabled():  # no 主管部门 level: no such status to look for
                 form.fields["status"].choices = [
                     choice for choice in form.fields["status"].choices
