@@ -10,6 +10,6 @@ urlpatterns = [
     path("lights/", results.LightList.as_view(), name="light-list"),
     path("findings/", results.FindingList.as_view(), name="finding-list"),
     path("notices/", results.NoticeList.as_view(), name="notice-list"),
-    path("notices/<int:pk>/", results.NoticeDetail.as_view(), name="notice-detail"),
-    path("notices/<int:pk>/read/", results.NoticeRead.as_view(), name="notice-read"),
+    path("notices/<int:id>/", results.NoticeDetail.as_view(), name="notice-detail"),
+    path("notices/<int:id>/read/", results.NoticeRead.as_view(), name="notice-read"),
 ]

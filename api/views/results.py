@@ -7,7 +7,6 @@ queries whatever its size, and only that page's projects are scored or lit."""
 
 from __future__ import annotations
 
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
@@ -125,6 +124,7 @@ class _OwnNotices:
     """Only the user's own notices: another user's is 404, as on the notices page."""
 
     serializer_class = NoticeSerializer
+    lookup_url_kwarg = "id"  # notices/<id>/: the name the schema gives the path parameter
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # the schema generator has no user
@@ -168,7 +168,6 @@ class NoticeDetail(_OwnNotices, generics.RetrieveAPIView):
                404: OpenApiResponse(description="通知不存在或不是自己的")},
 )
 class NoticeRead(_OwnNotices, generics.GenericAPIView):
-    def post(self, request, pk):
-        notice = get_object_or_404(self.get_queryset(), pk=pk)
-        api_results.mark_notice_read(notice)
+    def post(self, request, *args, **kwargs):
+        notice = api_results.mark_notice_read(self.get_object())
         return Response(self.get_serializer(notice).data, status=status.HTTP_200_OK)
