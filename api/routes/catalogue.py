@@ -12,7 +12,7 @@ urlpatterns = [
     path("periods/", catalogue.PeriodList.as_view(), name="period-list"),
     path("periods/<str:code>/", catalogue.PeriodDetail.as_view(), name="period-detail"),
     path("projects/", projects.ProjectList.as_view(), name="project-list"),
-    path("projects/<int:pk>/", projects.ProjectDetail.as_view(), name="project-detail"),
-    path("projects/<int:pk>/target-versions/", projects.ProjectTargetVersions.as_view(),
+    path("projects/<int:id>/", projects.ProjectDetail.as_view(), name="project-detail"),
+    path("projects/<int:id>/target-versions/", projects.ProjectTargetVersions.as_view(),
          name="project-target-versions"),
 ]

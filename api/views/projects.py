@@ -44,7 +44,7 @@ ORDERINGS = {"name": "name", "unit": "unit", "category": "category", "budget": "
              "spent": "spent", "score": "score", "grade": "grade", "status": "entry_status",
              "light": "light"}
 LIGHTS = [value for value, _ in ProjectFilter.base_filters["light"].extra["choices"]]
-PROJECT_ID = OpenApiParameter("pk", int, OpenApiParameter.PATH, description="项目 id")
+PROJECT_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="项目 id")
 
 
 class ApiProjectFilter(ProjectFilter):
@@ -151,7 +151,7 @@ class ProjectDetail(generics.RetrieveAPIView):
     queryset = Project.objects.none()
 
     def retrieve(self, request, *args, **kwargs):
-        project = get_project_for_user(request.user, kwargs["pk"])
+        project = get_project_for_user(request.user, kwargs["id"])
         period = period_param(request)
         if period is not None and period.year != project.year:
             raise ValidationError({"period": [
@@ -176,7 +176,7 @@ class ProjectTargetVersions(generics.ListAPIView):
     queryset = TargetVersion.objects.none()
 
     def get_queryset(self):
-        project = get_project_for_user(self.request.user, self.kwargs["pk"])
+        project = get_project_for_user(self.request.user, self.kwargs["id"])
         return (TargetVersion.objects.filter(project=project)
                 .select_related("based_on", "created_by", "decided_by")
                 .prefetch_related(
