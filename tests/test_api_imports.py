@@ -205,6 +205,9 @@ def test_a_body_django_will_not_read_is_a_400_in_chinese(team, clients, settings
 def test_the_upload_is_multipart_only(team, clients):
     response = clients["filler_a"].post(IMPORTS, {"period": team.period.code}, format="json")
     assert response.status_code == 415
+    broken = clients["filler_a"].generic("POST", IMPORTS, b"--x", content_type="multipart/form-data")
+    assert broken.status_code == 400
+    assert broken.json()["detail"] == "上传的内容无法读取：须为 multipart/form-data。"
 
 
 def test_a_session_upload_needs_the_csrf_token(team):
