@@ -184,3 +184,22 @@ def test_pages_by_project(team):
         add_project(team)
     body = lights(bearer(team.filler), period=team.period.code, page_size=2).json()
     assert (body["count"], len(body["results"])) == (3, 2) and body["next"]
+
+
+def test_a_project_measured_against_earlier_targets_shows_that_version_s_indicators(team):
+    """An adjustment approved for 1 September (renaming the first indicator, removing the
+    second): July is still measured against the 年初批复 targets, so their names and all three
+    indicators are listed."""
+    from tests.adjust_setup import approve_all, change_targets
+
+    first, gone, third = team.indicators
+    old_name = first.name
+    approve_all(change_targets(team.project, team.filler,
+                               {first.id: {"name": "调整后的指标名称"}, gone.id: None,
+                                third.id: {"weight": Decimal(60)}}),
+                team.reviewer, team.finance)
+    item = only(lights(bearer(team.filler), period=team.period.code))
+    assert [(line["id"], line["name"], line["weight"]) for line in item["indicators"]] == [
+        (first.pk, old_name, "30.00"), (gone.pk, gone.name, "30.00"),
+        (third.pk, third.name, "30.00")]
+    assert [line["light"] for line in item["indicators"]] == ["yellow", "blue", "green"]

@@ -173,7 +173,7 @@ class ScoreSerializer(serializers.Serializer):
 
 
 class LightIndicatorSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
+    id = serializers.IntegerField(allow_null=True, help_text="指标 id")
     level1 = serializers.CharField(help_text="一级指标")
     level2 = serializers.CharField(help_text="二级指标")
     name = serializers.CharField(help_text="三级指标")

@@ -29,6 +29,7 @@ from performance.review.findings import Finding
 from performance.review.service import review_units
 from performance.services.scoring import current_policy, score_projects
 from performance.services.snapshot import lights_for_period
+from performance.services.versions import earlier_targets
 
 FINDING_UNITS = 20  # units reviewed in one request when no unit is named
 
@@ -86,15 +87,14 @@ def lights_page(period, page: list[PageProject], policy=None) -> list[dict]:
     """Each project of `page` monitored now at the period's cut-off (as the unit dashboard
     computes it: lights_for_period): its light, execution light, current and projected score
     and grade (None when nothing is entered, or, projected, without expected values) and each
-    indicator's light. Queries: lights_for_period's, plus one for the indicators' names."""
+    indicator's light. Queries: lights_for_period's, plus those of the indicators' names."""
     if not page:
         return []
     policy = policy or current_policy()
-    live = lights_for_period(period, [project.id for project in page])
-    indicator_ids = [ind for lights in live.values() for ind in lights.indicators]
-    names = {ind: (name, level1, level2) for ind, name, level1, level2 in
-             Indicator.objects.filter(id__in=indicator_ids).order_by()
-             .values_list("id", "name", "level1__name", "level2__name")}
+    ids = [project.id for project in page]
+    live = lights_for_period(period, ids)
+    names = _indicator_names(period, ids, [ind for lights in live.values()
+                                           for ind in lights.indicators])
     found = []
     for project in page:
         lights = live[project.id]
@@ -123,6 +123,20 @@ def lights_page(period, page: list[PageProject], policy=None) -> list[dict]:
             ],
         })
     return found
+
+
+def _indicator_names(period, project_ids, indicator_ids) -> dict[int, tuple[str, str, str]]:
+    """indicator id → (name, 一级, 二级) as the lights were measured: a project measured against
+    an earlier version of its targets (performance.services.versions) has that version's names;
+    the others their indicators' own (one query, three more with such projects)."""
+    names = {target.indicator_id: (target.name, target.level1.name, target.level2.name)
+             for targets in earlier_targets(period, project_ids).values()
+             for target in targets.rows}
+    rest = [ind for ind in indicator_ids if ind not in names]
+    names.update((ind, (name, level1, level2)) for ind, name, level1, level2 in
+                 Indicator.objects.filter(id__in=rest).order_by()
+                 .values_list("id", "name", "level1__name", "level2__name"))
+    return names
 
 
 def _light(light) -> str | None:
