@@ -2,9 +2,16 @@
 get (tests/test_access_matrix.py walks the URL conf and checks each answer against this table).
 
 Outcomes: OK — allowed: any answer but 403, 404 and a redirect to a login page (200, a 302
-elsewhere, a 400 or 200 with form errors for an empty POST); DENIED — 403 or 404 (the access
-helper answers 404 for an object the user may not see, so its existence is not disclosed; a
-role-level refusal may be a 403); LOGIN — a 302 to the login page (the site's or the admin's).
+elsewhere, a 400 or 200 with form errors for an empty POST, a 409 for a step the record's status
+does not allow); DENIED — 403 or 404 (the access helper answers 404 for an object the user may
+not see, so its existence is not disclosed; a role-level refusal may be a 403); LOGIN — a 302 to
+the login page (the site's or the admin's), or for the API (/api/v1/) a 401 naming the Bearer
+scheme: a program is told to authenticate, not sent to a page.
+
+The API's URLs are called as a program calls them, with a personal read-write token of the
+role's user (`Authorization: Bearer …`), a JSON body where the endpoint reads one and the
+current ETag as If-Match where it requires one, so what answers is the access rule and not a
+missing precondition.
 
 Every object belongs to unit A (or was started by A's filler, or is addressed to A's filler);
 filler_b fills unit B in another department; department is the 主管部门审核人 of A's
@@ -54,12 +61,14 @@ class Entry:
     test expects the secure one)."""
 
     expect: dict
-    kwargs: Callable = lambda w: {}
+    kwargs: Callable = lambda w: {}  # or a tuple of positional arguments
     query: Callable = lambda w: ""
     methods: tuple = ("get",)
     state: Callable | None = None
     may_change: frozenset = frozenset()
     xfail: dict = field(default_factory=dict)
+    body: Callable | None = None  # the JSON body of an API write
+    headers: Callable = lambda w: {}  # request headers as the test client's keyword arguments
 
 
 def project(w):
@@ -132,8 +141,58 @@ def report_status(w):
     return ReportJob.objects.get(pk=w.report_job.pk).status
 
 
+def token_revoked(w):
+    from accounts.models import ApiToken
+
+    return ApiToken.objects.get(pk=w.own_token.pk).revoked_at is not None
+
+
+def token_count(w):
+    from accounts.models import ApiToken
+
+    return ApiToken.objects.count()
+
+
+def values_versions(w):
+    """The versions of project A's values in the final period (what its ETag is made of)."""
+    from performance.models import IndicatorRecord, ProjectRecord
+
+    record = ProjectRecord.objects.get(project=w.project_a, period=w.final)
+    return (record.version, record.status, sorted(IndicatorRecord.objects.filter(
+        period=w.final, indicator__project=w.project_a).values_list("pk", "version")))
+
+
+def import_jobs(w):
+    from performance.models import ImportJob
+
+    return ImportJob.objects.count()
+
+
+def if_match(w):
+    """The current ETag of project A's values in the final period."""
+    from api.etags import etag
+    from performance.services.api_values import read_values
+
+    return {"HTTP_IF_MATCH": etag(read_values(w.users["superuser"], w.project_a, w.final).versions)}
+
+
+def values(w):
+    return (w.final.code, w.project_a.pk)
+
+
+def step(expect, may_change=frozenset()):
+    """A workflow step on project A's values in the final period (POST, If-Match, a reason)."""
+    return Entry(expect, kwargs=values, methods=("post",), headers=if_match,
+                 body=lambda w: {"reason": "矩阵测试"}, state=values_versions,
+                 may_change=may_change)
+
+
 NOBODY, FINANCE_ROLES = frozenset(), frozenset({"finance", "superuser"})
 GET, POST, BOTH = ("get",), ("post",), ("get", "post")
+# anonymous  filler_a  filler_b  reviewer_a  department  finance  staff  superuser
+OWNER = RECIPIENT  # A's filler's own API token
+UNIT_REVIEW = _row(LOGIN, DENIED, DENIED, OK, DENIED, OK, DENIED, OK)  # 单位审核: approve, return
+DEPARTMENT_REVIEW = _row(LOGIN, DENIED, DENIED, DENIED, OK, OK, DENIED, OK)  # 主管部门审核
 
 TABLE: dict[str, Entry] = {
     # -- the site's own pages outside the apps
@@ -142,6 +201,10 @@ TABLE: dict[str, Entry] = {
     "logout": Entry(LOGGED_OUT, methods=POST),
     "password_change": Entry(SIGNED_IN),
     "password_change_done": Entry(SIGNED_IN),
+    # 我的 API 令牌: anyone signed in keeps their own tokens; another's is 404
+    "api_tokens": Entry(SIGNED_IN, methods=BOTH, state=token_count, may_change=NOBODY),
+    "api_token_revoke": Entry(OWNER, kwargs=lambda w: {"pk": w.own_token.pk}, methods=POST,
+                              state=token_revoked, may_change=frozenset({"filler_a"})),
     "/admin/login/": Entry(PUBLIC),
     # -- the admin: its index and the pages the project added (exports, imports)
     "admin:index": Entry(ADMIN_INDEX),
@@ -278,7 +341,46 @@ TABLE: dict[str, Entry] = {
     "reports:job_download": Entry(UNIT_A, kwargs=lambda w: {"pk": w.report_job.pk}),
     "reports:job_retry": Entry(UNIT_A, kwargs=lambda w: {"pk": w.report_job.pk}, methods=POST,
                                state=report_status, may_change=NOBODY),
+    # -- the API (/api/v1/, docs/api.md): the pages' rules, 401 instead of the login page
+    "api:schema": Entry(SIGNED_IN),
+    "api:docs": Entry(SIGNED_IN),
+    "api:redoc": Entry(SIGNED_IN),
+    "api:unit-list": Entry(SIGNED_IN),
+    "api:unit-detail": Entry(UNIT_A, kwargs=lambda w: (w.unit_a.code,)),
+    "api:period-list": Entry(SIGNED_IN),
+    "api:period-detail": Entry(SIGNED_IN, kwargs=lambda w: (w.final.code,)),
+    "api:project-list": Entry(SIGNED_IN, query=lambda w: f"{final(w)}&unit={w.unit_a.code}"),
+    "api:project-detail": Entry(UNIT_A, kwargs=lambda w: (w.project_a.pk,), query=final),
+    "api:project-target-versions": Entry(UNIT_A, kwargs=lambda w: (w.project_a.pk,)),
+    "api:score-list": Entry(UNIT_A, query=lambda w: f"{final(w)}&unit={w.unit_a.code}"),
+    "api:light-list": Entry(UNIT_A, query=lambda w: f"period={w.monitoring.code}"
+                                                    f"&unit={w.unit_a.code}"),
+    "api:finding-list": Entry(UNIT_A, query=lambda w: f"year={w.final.year}"
+                                                      f"&unit={w.unit_a.code}"),
+    "api:notice-list": Entry(SIGNED_IN),
+    "api:notice-detail": Entry(RECIPIENT, kwargs=lambda w: (w.notice.pk,)),
+    "api:notice-read": Entry(RECIPIENT, kwargs=lambda w: (w.notice.pk,), methods=POST,
+        state=notice_unread, may_change=frozenset({"filler_a"})),
+    "api:project-values": Entry(UNIT_A, kwargs=values),
+    "api:project-values#patch": Entry(FILLER_A, kwargs=values, methods=("patch",),
+        headers=if_match, body=lambda w: {"spent": "12.50"}, state=values_versions,
+        may_change=frozenset({"filler_a"})),
+    "api:project-submit": step(FILLER_A, may_change=frozenset({"filler_a"})),
+    "api:project-approve": step(UNIT_REVIEW),
+    "api:project-return": step(UNIT_REVIEW),
+    "api:project-department-approve": step(DEPARTMENT_REVIEW),
+    "api:project-department-return": step(DEPARTMENT_REVIEW),
+    "api:project-reopen": step(FINANCE),
+    "api:record-list": Entry(SIGNED_IN, kwargs=lambda w: (w.final.code,)),
+    "api:import-list": Entry(SIGNED_IN),
+    # an empty upload: a filler is told what is missing, anyone else may not import at all
+    "api:import-list#post": Entry(FILLERS, methods=POST, state=import_jobs, may_change=NOBODY),
+    "api:import-detail": Entry(STARTER, kwargs=lambda w: (w.import_job.pk,)),
+    "api:import-errors": Entry(STARTER, kwargs=lambda w: (w.import_job.pk,)),
 }
 
 # The admin's generated model pages are left out of the walk, except the ones named above.
 ADMIN_NAMESPACE = "admin:"
+# "name#method": a second entry for the same URL, when its methods differ in who may call them
+VARIANT = "#"
+API_PREFIX = "/api/"

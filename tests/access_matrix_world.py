@@ -12,6 +12,8 @@ from decimal import Decimal
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
+from accounts.models import TokenScope
+from accounts.tokens import create_token, revoke_token
 from budget.models import Membership, Role
 from performance.models import (
     CheckStatus,
@@ -68,6 +70,8 @@ class World:
     notice: object
     import_job: object
     suggestion: object
+    tokens: dict  # role → {"read_write"/"read"/"revoked": plaintext of a token of its user}
+    own_token: object  # a token of A's filler, for the revoke page
 
 
 def _user(name, **extra):
@@ -93,6 +97,16 @@ def _records(project, *periods):
         ProjectRecordFactory(project=project, period=period)
         for indicator in project.indicators.all():
             IndicatorRecordFactory(indicator=indicator, period=period)
+
+
+def _tokens(user) -> dict[str, str]:
+    """The plaintexts of a read-write, a read-only and a revoked token of `user`."""
+    made = {scope: create_token(user, f"matrix {scope}", scope, 30)
+            for scope in (TokenScope.READ_WRITE, TokenScope.READ)}
+    revoked = create_token(user, "matrix revoked", TokenScope.READ_WRITE, 30)
+    revoke_token(revoked.token, user)
+    return {**{scope: new.plaintext for scope, new in made.items()},
+            "revoked": revoked.plaintext}
 
 
 def build_world() -> World:
@@ -148,4 +162,6 @@ def build_world() -> World:
         import_job=ImportJobFactory(created_by=users["filler_a"], period=final,
                                     unit_codes=[unit_a.code]),
         suggestion=BudgetSuggestionFactory(project=project_a, period=final),
+        tokens={role: _tokens(user) for role, user in users.items() if user is not None},
+        own_token=create_token(users["filler_a"], "matrix own", TokenScope.READ, 30).token,
     )
