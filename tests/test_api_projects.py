@@ -18,7 +18,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from budget.models import Project, ProjectCategory
-from performance.models import WorkflowStatus
+from performance.models import ProjectRecord, ReportingPeriod, WorkflowStatus
 from tests.adjust_setup import approve_all, change_targets
 from tests.api_setup import ROLES, role_clients
 from tests.entry_setup import make_team
@@ -182,6 +182,14 @@ def test_the_list_is_paginated(world):
 
 def test_a_read_only_token_may_not_write(world):
     assert world[2]["read_only"].post(PROJECTS, {}, format="json").status_code == 403
+
+
+def test_without_any_period_the_list_is_empty(world):
+    team, projects, clients = world
+    ProjectRecord.objects.all().delete()
+    ReportingPeriod.objects.all().delete()
+    body = clients["finance"].get(PROJECTS).json()
+    assert (body["count"], body["results"]) == (0, [])
 
 
 # -- one project ----------------------------------------------------------------------------------

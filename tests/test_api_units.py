@@ -11,6 +11,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from rest_framework.test import APIClient
 
 from tests.api_setup import ROLES, role_clients
 from tests.entry_setup import make_team
@@ -124,3 +125,11 @@ def test_the_unit_list_and_detail_take_the_same_queries_for_one_unit_and_for_man
         assert len(finance.get(UNITS).json()["results"]) == 33
     with django_assert_num_queries(few_detail):
         finance.get(detail)
+
+
+def test_the_browsers_session_reads_the_units_as_its_user(world):
+    team, _, _ = world
+    browser = APIClient()
+    browser.force_login(team.outsider)
+    assert codes(browser.get(UNITS)) == [team.other_unit.code]
+    assert browser.get(reverse("api:unit-detail", args=[team.unit.code])).status_code == 404
