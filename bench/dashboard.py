@@ -1,15 +1,18 @@
 """Benchmark: the monitoring dashboards for 400 units / 6,000 projects / 100,000 indicators.
 
-    .venv/bin/python bench/dashboard.py [--keep] [--requests 60] [--seconds 180]
+    .venv/bin/python bench/dashboard.py [--keep] [--requests 60] [--seconds 180] [--smoke]
+                                        [--units 400] [--projects 6000] [--indicators 100000]
 
 bench/pages.py measures the finance overview with the other pages; this one adds the charts'
 JSON endpoints, a unit's dashboard, and the overview *cold*. It uses pages.py's data (the same
 SQLite file under bench/out/, or BENCH_DATABASE_URL), server (gunicorn, 2 workers, 127.0.0.1)
 and method (interleaved rounds, median against the bare one-query floor view; goal ≤ 4×).
+--smoke: pages.py's smoke size, in its own file (bench/out/pages-smoke.sqlite3).
 
 The overview's aggregates are cached per snapshot version (performance.services
 .dashboard_cache), so a cold request is timed right after a refresh of one project, which
-changes the version.
+changes the version; each is followed by a request of the floor view, so the ratio compares
+requests made under the same conditions.
 """
 
 import argparse
@@ -20,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import pages  # noqa: E402
+from bench import harness, pages  # noqa: E402
 
 
 def main():
@@ -28,8 +31,10 @@ def main():
     parser.add_argument("--keep", action="store_true", help="reuse the data of a previous run")
     parser.add_argument("--requests", type=int, default=60, help="timed requests per page")
     parser.add_argument("--seconds", type=float, default=180, help="stop the rounds after this")
-    args = parser.parse_args()
-    label = pages.setup_django(args.keep)
+    pages.add_size_options(parser)
+    args = harness.parse_args(parser, pages.smoke_sizes(requests=5, seconds=10))
+    size = pages.size_of(args)
+    label = pages.setup_django(args.keep, args.smoke)
 
     from django.contrib.auth.models import User
 
@@ -42,7 +47,7 @@ def main():
                                   "cutoff_month": 7, "kind": PeriodKind.MONITORING})
     if not Project.objects.filter(year=period.year).exists():
         start = time.perf_counter()
-        pages.generate(period)
+        pages.generate(period, size)
         print(f"generated in {time.perf_counter() - start:.1f} s")
     start = time.perf_counter()
     refreshed = refresh_snapshots(period)
@@ -52,15 +57,19 @@ def main():
     Membership.objects.get_or_create(user=finance, unit=None, role=Role.FINANCE_REVIEWER)
     cookie = pages.cookie_for(finance)
     unit = Project.objects.filter(year=period.year).order_by("id").first().unit
+    unit_projects = Project.objects.filter(year=period.year, unit=unit).count()
 
     q = f"?period={period.code}"
+    overview = f"finance overview ({size.units:,} units)"
     urls = {
         "floor: bare one-query view": ("/bench/floor/", ""),
-        "finance overview (400 units)": (f"/dashboard/{q}", cookie),
-        "execution.json (400 units)": (f"/dashboard/api/execution.json{q}", cookie),
-        "grades.json (6,000 projects)": (f"/dashboard/api/grades.json{q}", cookie),
-        "heatmap.json (400 units × 一级指标)": (f"/dashboard/api/heatmap.json{q}", cookie),
-        "unit dashboard (15 projects, live)": (f"/dashboard/units/{unit.code}/{q}", cookie),
+        overview: (f"/dashboard/{q}", cookie),
+        f"execution.json ({size.units:,} units)": (f"/dashboard/api/execution.json{q}", cookie),
+        f"grades.json ({size.projects:,} projects)": (f"/dashboard/api/grades.json{q}", cookie),
+        f"heatmap.json ({size.units:,} units × 一级指标)": (f"/dashboard/api/heatmap.json{q}",
+                                                          cookie),
+        f"unit dashboard ({unit_projects} projects, live)": (f"/dashboard/units/{unit.code}/{q}",
+                                                             cookie),
         "unit heatmap.json (live)": (f"/dashboard/api/heatmap.json{q}&unit={unit.code}", cookie),
     }
     port = pages.free_port()
@@ -69,18 +78,19 @@ def main():
     try:
         timings = pages.measure(base, urls, args.requests, args.seconds)
         one = [Project.objects.filter(year=period.year).values_list("id", flat=True).first()]
-        cold = []
+        cold, floors = [], []
         for _ in range(max(5, args.requests // 6)):
             refresh_snapshots(period, one)  # a new snapshot version: the cache misses
-            cold.append(pages.fetch(base + urls["finance overview (400 units)"][0], cookie))
+            cold.append(pages.fetch(base + urls[overview][0], cookie))
+            floors.append(pages.fetch(base + urls["floor: bare one-query view"][0], ""))
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        pages.stop(server)
     pages.report(timings, label)
-    floor = statistics.median(timings["floor: bare one-query view"])
+    floor = statistics.median(floors)
     median = statistics.median(cold)
     print(f"finance overview, cold (right after a refresh): median {median * 1000:.1f} ms, "
-          f"{median / floor:.1f} × floor ({len(cold)} requests)")
+          f"{median / floor:.1f} × floor ({len(cold)} requests, each followed by one of the "
+          f"floor; {harness.machine()})")
 
 
 if __name__ == "__main__":

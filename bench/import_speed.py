@@ -1,48 +1,68 @@
 """Benchmark of the Excel imports: prints figures, asserts nothing.
 
     .venv/bin/python bench/import_speed.py [--rows 100000] [--units 500] [--ie-rows 5000]
+                                           [--rounds 3] [--smoke]
+    BENCH_DATABASE_URL=postgres://... .venv/bin/python bench/import_speed.py
 
-Generates a 表13 workbook of ROWS indicator rows (~ROWS/14 projects across UNITS units, the
-project columns merged as published) and a 自评表 for them, then times on a temporary SQLite
-database (or DATABASE_URL when set):
+Generates (in a child process, so its memory is not counted) a 表13 workbook of ROWS indicator
+rows (~ROWS/14 projects across UNITS units, the project columns merged as published), the same
+with every 10th target changed, and two 自评表 for them. Then, on its own SQLite file under
+bench/out/ (or BENCH_DATABASE_URL), ROUNDS rounds, each from the freshly migrated database:
 
-  * the reader alone on each file (the floor), and openpyxl's read-only mode for comparison;
+  * the reader alone (the floor) right before each import of the same file, then
   * import_targets on an empty database, then on the full one (every 10th target changed);
   * import_actuals on an empty period, then again with every value changed;
+  * openpyxl's read-only mode on the 表13, for comparison with the reader;
   * django-import-export's default row-by-row import (a plain ModelResource for Indicator)
     on a subset of IE_ROWS of the same rows, extrapolated to ROWS.
 
-Goals: import ≤ 3× the reader; ≥ 10× faster than django-import-export; peak memory ≤ 1 GB.
+Every figure is the best of its ROUNDS runs (at least 3); floor and imports are interleaved in
+one process, and the machine's load average and nproc are printed beside the ratios. Each
+import's breakdown (read, normalize, review, write, refresh…) is that of its best run; its
+peak RSS is the highest of its runs (Linux: the peak is reset before each step).
+
+Goals (issue 21): import ≤ 3× the reader; ≥ 10× faster than django-import-export; peak
+memory < 300 MB at 100,000 rows.
 """
 
 import argparse
+import multiprocessing
 import os
-import resource
 import sys
 import tempfile
 import time
 import zipfile
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from xml.sax.saxutils import escape
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench import harness  # noqa: E402
+from bench.database import choose_database, migrate  # noqa: E402
+
 LEVELS = [("产出指标", "数量指标", "≥", "人次", "正向指标"), ("产出指标", "质量指标", "≥", "%", "正向指标"),
           ("产出指标", "时效指标", "≤", "天", "反向指标"), ("成本指标", "经济成本指标", "≤", "万元", "反向指标"),
           ("效益指标", "社会效益指标", "≥", "%", "正向指标"), ("满意度指标", "服务对象满意度指标", "≥", "%", "正向指标")]
+SMOKE = {"rows": 1_400, "units": 20, "ie_rows": 100}
+TARGETS_EMPTY = "import_targets, empty database"
+TARGETS_CHANGED = "import_targets, full database (10% targets changed)"
+ACTUALS_EMPTY = "import_actuals, empty period"
+ACTUALS_CHANGED = "import_actuals, full period (every value changed)"
+FLOOR_T, FLOOR_A = "reader (calamine): 表13", "reader (calamine): 自评表"
+OPENPYXL = "openpyxl read-only iteration: 表13 (comparison)"
 
 
-def setup_django(tmp: Path) -> None:
+def setup_django(smoke: bool) -> str:
+    label = choose_database("import_speed", keep=False, smoke=smoke)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    os.environ.setdefault("DEBUG", "0")  # no query log: measure what production runs
-    if not os.environ.get("DATABASE_URL"):
-        os.environ["SQLITE_PATH"] = str(tmp / "bench.sqlite3")
+    os.environ["DEBUG"] = "0"  # no query log: measure what production runs
     import django
 
     django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+    migrate(label, keep=False)
+    return label
 
 
 # ---------------------------------------------------------------- a fast .xlsx writer
@@ -162,24 +182,66 @@ def generate_actuals(tmp: Path, keys, delta: int) -> Path:
     return path
 
 
+def make_files(tmp: Path, rows: int, units: int, ie_rows: int):
+    """The four workbooks, and the first `ie_rows` keys for django-import-export."""
+    start = time.perf_counter()
+    targets, keys = generate(tmp, rows, units)
+    changed, _ = generate(tmp, rows, units, changed=1)
+    actuals = generate_actuals(tmp, keys, 0)
+    actuals2 = generate_actuals(tmp, keys, 1)
+    return targets, changed, actuals, actuals2, keys[:ie_rows], time.perf_counter() - start
+
+
+def make_files_apart(*args):
+    """make_files in a child process: the generator's memory stays out of the peak RSS."""
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+        return pool.submit(make_files, *args).result()
+
+
+# ---------------------------------------------------------------- the database between rounds
+
+
+class Reset:
+    """Back to the database as migrate left it: every table that was empty then is emptied
+    (Django's flush SQL for those tables); the reference rows the migrations seeded stay."""
+
+    def __init__(self):
+        self.empty, self.kept = [], {}
+        for table, count in self.counts().items():
+            if count:
+                self.kept[table] = count
+            else:
+                self.empty.append(table)
+
+    @staticmethod
+    def counts() -> dict[str, int]:
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            found = {}
+            for table in connection.introspection.table_names(cursor):
+                cursor.execute(f"SELECT COUNT(*) FROM {connection.ops.quote_name(table)}")
+                found[table] = cursor.fetchone()[0]
+        return found
+
+    def __call__(self) -> None:
+        from django.core.management.color import no_style
+        from django.db import connection
+
+        connection.ops.execute_sql_flush(connection.ops.sql_flush(no_style(), self.empty))
+        now = {table: count for table, count in self.counts().items() if table in self.kept}
+        if now != self.kept:
+            changed = sorted(t for t in self.kept if now.get(t) != self.kept[t])
+            raise SystemExit(f"bench out of date: the imports changed the reference rows of "
+                             f"{', '.join(changed)}; the rounds cannot start equal")
+
+
 # ---------------------------------------------------------------- measuring
 
 
-def peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def timed(label, func, figures):
-    start = time.perf_counter()
-    value = func()
-    seconds = time.perf_counter() - start
-    figures[label] = seconds
-    print(f"{label:<58} {seconds:8.2f} s   peak RSS {peak_mb():7.0f} MB", flush=True)
-    return value
-
-
-def import_export_rows(keys, count: int):
-    """django-import-export's default import of `count` rows, into fresh projects."""
+def import_export_rows(keys):
+    """django-import-export's default import of `keys`' rows, into fresh projects."""
     import tablib
     from import_export import fields, resources, widgets
 
@@ -201,7 +263,7 @@ def import_export_rows(keys, count: int):
     dataset = tablib.Dataset(headers=["id", "project", "level1", "level2", "name", "operator",
                                       "target_value", "target_grade", "unit", "weight",
                                       "direction", "position"])
-    for index, (_, project, level1, level2, name, target) in enumerate(keys[:count]):
+    for index, (_, project, level1, level2, name, target) in enumerate(keys):
         if project not in projects:
             projects[project] = Project.objects.create(unit=unit, year=2025, name=project,
                                                        budget_amount=100)
@@ -214,40 +276,61 @@ def import_export_rows(keys, count: int):
     return result
 
 
-def breakdown(figures) -> dict:
-    """Time the three steps of import_targets: reading and normalizing, the target review
-    (performance.review), and the writer (services.targets.apply_targets)."""
+def target_steps():
+    """The steps of import_targets, through the names performance.excel.targets_import
+    calls: the reader, read_targets (reader + normalizing), the review, the writer
+    (services.targets.apply_targets), the carry-over and the missing-projects report."""
     from performance.excel import targets_import
 
-    parts = {}
+    steps = harness.Steps()
+    steps.wrap(targets_import, "read_table", "read", within="normalize")
+    steps.wrap(targets_import, "read_targets", "normalize")  # read_targets less the reader
+    steps.wrap(targets_import, "review_rows", "review")
+    steps.wrap(targets_import, "apply_targets", "write (apply_targets)")
+    steps.wrap(targets_import, "carry_over", "carry over")
+    steps.wrap(targets_import, "missing_projects", "missing projects")
+    return steps
 
-    def wrap(name, label):
-        original = getattr(targets_import, name)
 
-        def timed_call(*args, **kwargs):
-            start = time.perf_counter()
-            try:
-                return original(*args, **kwargs)
-            finally:
-                parts[label] = parts.get(label, 0) + time.perf_counter() - start
+def actuals_steps():
+    """The steps of import_actuals: the reader, then (the rest) matching and normalizing the
+    rows, services.values.prepare (locks, workflow checks, merge) and apply (the writes and
+    history rows), of which refresh_snapshots (the stored scores and lights)."""
+    from performance.excel import actuals_import
+    from performance.services import values
 
-        setattr(targets_import, name, timed_call)
+    steps = harness.Steps(rest="match + normalize (the rest)")
+    steps.wrap(actuals_import, "read_table", "read")
+    steps.wrap(actuals_import, "prepare", "check + merge (prepare)")
+    steps.wrap(actuals_import, "apply", "write + history (apply)")
+    steps.wrap(values, "refresh_snapshots", "refresh", within="write + history (apply)")
+    return steps
 
-    wrap("read_targets", "read + normalize")
-    wrap("review_rows", "review")
-    wrap("apply_targets", "apply_targets")
-    return parts
+
+def timed_import(runs, label, steps, func):
+    steps.clear()
+    value = runs.time(label, func, extra=steps.breakdown)
+    steps.check()
+    return value
 
 
 def main():
-    parser = argparse.ArgumentParser()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--units", type=int, default=500)
     parser.add_argument("--ie-rows", type=int, default=5_000)
-    args = parser.parse_args()
-    tmp = Path(tempfile.mkdtemp(prefix="jxt-bench-"))
-    setup_django(tmp)
-    from django.db import connection
+    parser.add_argument("--rounds", type=harness.rounds_type, default=harness.MIN_ROUNDS,
+                        help="runs of each measurement; each figure is the best (at least 3)")
+    args = harness.parse_args(parser, SMOKE)
+    print(f"machine at start: {harness.machine()}", flush=True)
+    with tempfile.TemporaryDirectory(prefix="jxt-bench-") as tmp:
+        run(args, Path(tmp))
+
+
+def run(args, tmp: Path):
+    targets, changed, actuals, actuals2, ie_keys, seconds = make_files_apart(
+        tmp, args.rows, args.units, args.ie_rows)
+    label = setup_django(args.smoke)
     from openpyxl import load_workbook
 
     from performance.excel.actuals_import import import_actuals
@@ -256,56 +339,76 @@ def main():
     from performance.excel.targets_import import import_targets
     from performance.models import ReportingPeriod
 
-    limits = Limits(max_bytes=None)
-    figures = {}
-    print(f"database: {connection.vendor}; rows: {args.rows:,}; units: {args.units}")
-    targets, keys = timed("generate 表13 workbook", lambda: generate(tmp, args.rows, args.units),
-                          figures)
-    changed, _ = generate(tmp, args.rows, args.units, changed=1)
-    actuals = generate_actuals(tmp, keys, 0)
-    actuals2 = generate_actuals(tmp, keys, 1)
-    print(f"files: 表13 {targets.stat().st_size / 2**20:.1f} MB, 自评表 "
-          f"{actuals.stat().st_size / 2**20:.1f} MB")
-    timed("reader (calamine): 表13", lambda: read_table(targets, TARGETS, limits=limits), figures)
-    timed("reader (calamine): 自评表", lambda: read_table(actuals, ACTUALS, limits=limits), figures)
+    limits = Limits(max_bytes=None, max_rows=None)
+    print(f"database: {label}; rows: {args.rows:,}; units: {args.units}; rounds: {args.rounds}")
+    print(f"files generated in {seconds:.1f} s: 表13 {targets.stat().st_size / 2**20:.1f} MB, "
+          f"自评表 {actuals.stat().st_size / 2**20:.1f} MB")
+    t_steps, a_steps = target_steps(), actuals_steps()
+    reset = Reset()
+    runs = harness.Runs()
+    summaries = {}
 
     def openpyxl_rows():
-        return sum(1 for _ in load_workbook(targets, read_only=True).active.iter_rows(values_only=True))
+        book = load_workbook(targets, read_only=True)
+        try:
+            return sum(1 for _ in book.active.iter_rows(values_only=True))
+        finally:
+            book.close()
 
-    timed("openpyxl read-only iteration: 表13 (comparison)", openpyxl_rows, figures)
-    parts = breakdown(figures)
-    timed("import_targets, empty database",
-          lambda: import_targets(targets, 2025, limits=limits), figures)
-    print("    of which " + ", ".join(f"{k} {v:.2f} s" for k, v in parts.items()))
-    parts.clear()
-    result = timed("import_targets, full database (10% targets changed)",
-                   lambda: import_targets(changed, 2025, limits=limits), figures)
-    print(f"    {result.summary()}")
-    print("    of which " + ", ".join(f"{k} {v:.2f} s" for k, v in parts.items()))
-    period = ReportingPeriod.objects.create(year=2025, code="2025-final", name="2025 年度绩效自评",
-                                            kind="self_evaluation", cutoff_month=12)
-    timed("import_actuals, empty period", lambda: import_actuals(actuals, period, limits=limits),
-          figures)
-    result = timed("import_actuals, full period (every value changed)",
-                   lambda: import_actuals(actuals2, period, limits=limits), figures)
-    print(f"    {result.summary()}")
-    count = min(args.ie_rows, args.rows)
-    timed(f"django-import-export row by row, {count:,} rows",
-          lambda: import_export_rows(keys, count), figures)
-    ie = figures[f"django-import-export row by row, {count:,} rows"] * args.rows / count
-    print(f"    extrapolated to {args.rows:,} rows: {ie:.0f} s")
-    floor_t = figures["reader (calamine): 表13"]
-    floor_a = figures["reader (calamine): 自评表"]
+    for number in range(1, args.rounds + 1):
+        if number > 1:
+            reset()
+        print(f"round {number} of {args.rounds} ({harness.machine()})", flush=True)
+        runs.time(FLOOR_T, lambda: read_table(targets, TARGETS, limits=limits))
+        timed_import(runs, TARGETS_EMPTY, t_steps,
+                     lambda: import_targets(targets, 2025, limits=limits))
+        runs.time(FLOOR_T, lambda: read_table(targets, TARGETS, limits=limits))
+        result = timed_import(runs, TARGETS_CHANGED, t_steps,
+                              lambda: import_targets(changed, 2025, limits=limits))
+        summaries[TARGETS_CHANGED] = result.summary()
+        period = ReportingPeriod.objects.create(
+            year=2025, code="2025-final", name="2025 年度绩效自评", kind="self_evaluation",
+            cutoff_month=12)
+        runs.time(FLOOR_A, lambda: read_table(actuals, ACTUALS, limits=limits))
+        timed_import(runs, ACTUALS_EMPTY, a_steps,
+                     lambda period=period: import_actuals(actuals, period, limits=limits))
+        runs.time(FLOOR_A, lambda: read_table(actuals2, ACTUALS, limits=limits))
+        result = timed_import(runs, ACTUALS_CHANGED, a_steps,
+                              lambda period=period: import_actuals(actuals2, period,
+                                                                    limits=limits))
+        summaries[ACTUALS_CHANGED] = result.summary()
+        runs.time(FLOOR_T, lambda: read_table(targets, TARGETS, limits=limits))
+        runs.time(OPENPYXL, openpyxl_rows)
+        runs.time(f"django-import-export row by row, {len(ie_keys):,} rows",
+                  lambda: import_export_rows(ie_keys))
+    report(args, runs, summaries, len(ie_keys))
+
+
+def report(args, runs, summaries, ie_count):
+    print(f"\nbest of {args.rounds} runs each, floor and imports interleaved; "
+          f"{harness.machine()}")
+    for label in (FLOOR_T, FLOOR_A, OPENPYXL):
+        print(f"  {label:<56} {runs.spread(label)}")
+    for label in (TARGETS_EMPTY, TARGETS_CHANGED, ACTUALS_EMPTY, ACTUALS_CHANGED):
+        print(f"  {label:<56} {runs.spread(label)}, peak RSS {runs.peaks[label]:.0f} MB")
+        if label in summaries:
+            print(f"      {summaries[label]}")
+        print(f"      best run: {harness.describe(runs.extra[label])}")
+    ie_label = f"django-import-export row by row, {ie_count:,} rows"
+    ie = runs.best(ie_label) * args.rows / ie_count
+    print(f"  {ie_label:<56} {runs.spread(ie_label)}; extrapolated to {args.rows:,} rows: "
+          f"{ie:.0f} s")
     print("ratios (goal: import ≤ 3× reader; ≥ 10× faster than django-import-export):")
-    for label, floor in (("import_targets, empty database", floor_t),
-                         ("import_targets, full database (10% targets changed)", floor_t),
-                         ("import_actuals, empty period", floor_a),
-                         ("import_actuals, full period (every value changed)", floor_a)):
-        print(f"    {label:<54} {figures[label] / floor:5.1f}× reader, "
-              f"{ie / figures[label]:6.1f}× faster than django-import-export")
-    print(f"    openpyxl read-only / calamine: "
-          f"{figures['openpyxl read-only iteration: 表13 (comparison)'] / floor_t:.1f}×")
-    print(f"peak memory (RSS): {peak_mb():.0f} MB (goal ≤ 1024 MB)")
+    for label, floor in ((TARGETS_EMPTY, FLOOR_T), (TARGETS_CHANGED, FLOOR_T),
+                         (ACTUALS_EMPTY, FLOOR_A), (ACTUALS_CHANGED, FLOOR_A)):
+        print(f"    {label:<54} {runs.ratio(label, floor):5.1f}× reader, "
+              f"{ie / runs.best(label):6.1f}× faster than django-import-export")
+    print(f"    openpyxl read-only / calamine: {runs.ratio(OPENPYXL, FLOOR_T):.1f}×")
+    imports = max(runs.peaks[label] for label in (TARGETS_EMPTY, TARGETS_CHANGED, ACTUALS_EMPTY,
+                                                  ACTUALS_CHANGED))
+    print(f"peak memory (RSS) of an import: {imports:.0f} MB (goal < 300 MB); of the whole "
+          f"process: {max(imports, harness.process_peak_mb()):.0f} MB")
+    print(f"machine at end: {harness.machine()}")
 
 
 if __name__ == "__main__":

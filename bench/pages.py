@@ -1,7 +1,8 @@
 """Benchmark: the home page (finance staff) and a project page with 20 indicators, served by
 gunicorn, against a bare one-query view (the floor).
 
-    .venv/bin/python bench/pages.py [--keep] [--requests 150] [--seconds 240]
+    .venv/bin/python bench/pages.py [--keep] [--requests 150] [--seconds 240] [--smoke]
+                                    [--units 400] [--projects 6000] [--indicators 100000]
     BENCH_DATABASE_URL=postgres://... .venv/bin/python bench/pages.py
 
 Generates 400 units, 6,000 projects and 100,000 indicators with values in one monitoring
@@ -13,43 +14,74 @@ served from the page cache (performance.services.page_cache) while its data are 
 and with that cache off (PAGE_CACHE_SECONDS=0), where every request reads and renders the page
 as the first view after a change does. Prints median and 95th percentile per page for both
 and checks the goals on the first: each page's median ≤ 4 × the floor's, p95 under 300 ms.
-Uses its own SQLite file under bench/out/ unless BENCH_DATABASE_URL is set.
+Uses its own SQLite file under bench/out/ unless BENCH_DATABASE_URL is set. --smoke: the same
+with 20 units, 100 projects, 2,000 indicators and 5 timed requests per page.
 """
 
 import argparse
 import os
 import random
+import shutil
 import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.database import choose_database  # noqa: E402
+from bench import harness  # noqa: E402
+from bench.database import choose_database, migrate  # noqa: E402
 
 SETTINGS = "bench.pages_site.settings"
-UNITS, PROJECTS, INDICATORS, BIG = 400, 6000, 100_000, 20
+BIG = 20  # indicators of the project page
 WARMUP, RATIO_GOAL, P95_GOAL_MS = 5, 4.0, 300
 
 
-def setup_django(keep: bool) -> str:
-    label = choose_database("pages", keep)
+@dataclass(frozen=True)
+class Size:
+    units: int = 400
+    projects: int = 6000
+    indicators: int = 100_000
+
+
+SMOKE = Size(units=20, projects=100, indicators=2_000)
+
+
+def add_size_options(parser: argparse.ArgumentParser) -> None:
+    full = Size()
+    parser.add_argument("--units", type=int, default=full.units)
+    parser.add_argument("--projects", type=int, default=full.projects)
+    parser.add_argument("--indicators", type=int, default=full.indicators)
+
+
+def smoke_sizes(**more) -> dict:
+    """harness.parse_args's smoke values: the SMOKE size and `more`."""
+    return {"units": SMOKE.units, "projects": SMOKE.projects, "indicators": SMOKE.indicators,
+            **more}
+
+
+def size_of(args) -> Size:
+    size = Size(args.units, args.projects, args.indicators)
+    if size.projects < max(2, size.units) or size.indicators < BIG + size.projects - 1:
+        raise SystemExit(f"{size}: at least one project per unit and one indicator per project")
+    return size
+
+
+def setup_django(keep: bool, smoke: bool = False) -> str:
+    label = choose_database("pages", keep, smoke=smoke)
     os.environ["DJANGO_SETTINGS_MODULE"] = SETTINGS
     os.environ["DEBUG"] = "0"
     import django
 
     django.setup()
-    from django.core.management import call_command
-
-    if label == "PostgreSQL" and not keep:
-        call_command("flush", interactive=False, verbosity=0)
-    call_command("migrate", verbosity=0)
+    migrate(label, keep)
     return label
 
 
@@ -97,7 +129,7 @@ def _record(indicator, period, rng):
     return IndicatorRecord(indicator=indicator, period=period, **fields)
 
 
-def generate(period):
+def generate(period, size: Size):
     """The data; returns the project with exactly BIG indicators."""
     from budget.models import Project, ProjectCategory, Unit
     from performance.models import Indicator, IndicatorLevel2, IndicatorRecord, ProjectRecord
@@ -106,8 +138,9 @@ def generate(period):
     rng = random.Random(2025)
     levels = list(IndicatorLevel2.objects.select_related("level1"))
     units = Unit.objects.bulk_create(
-        Unit(code=f"B{i:05d}", name=f"广元市基准测试第{i}社会保险事务服务中心") for i in range(UNITS))
-    per_unit = PROJECTS // UNITS
+        Unit(code=f"B{i:05d}", name=f"广元市基准测试第{i}社会保险事务服务中心")
+        for i in range(size.units))
+    per_unit = size.projects // size.units
     projects = Project.objects.bulk_create(
         (Project(unit=unit, year=period.year, name=f"社会保险经办能力提升专项经费（第{u}-{p}期）",
                  category=rng.choice(ProjectCategory.values),
@@ -119,8 +152,8 @@ def generate(period):
                        return_reason="请补充说明" if status == S.RETURNED else "",
                        spent=(p.budget_amount * Decimal(rng.randint(5, 90)) / 100).quantize(
                            Decimal("0.01"))) for p in projects), batch_size=2000)
-    counts = [BIG] + [(INDICATORS - BIG) // (len(projects) - 1)] * (len(projects) - 1)
-    for i in range(INDICATORS - sum(counts)):
+    counts = [BIG] + [(size.indicators - BIG) // (len(projects) - 1)] * (len(projects) - 1)
+    for i in range(size.indicators - sum(counts)):
         counts[1 + i] += 1
     indicators = [_indicator(project, position, levels[position % len(levels)], rng)
                   for project, count in zip(projects, counts, strict=True)
@@ -164,19 +197,32 @@ def fetch(url: str, cookie: str) -> float:
     return time.perf_counter() - start
 
 
-def serve(port: int, **settings) -> subprocess.Popen:
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": SETTINGS, "DEBUG": "0", **settings}
+def serve(port: int, workers: int = 2, **settings) -> subprocess.Popen:
+    """gunicorn on 127.0.0.1:`port`, returned once every worker has loaded the application."""
+    booted = Path(tempfile.mkdtemp(prefix="jxt-bench-gunicorn-"))
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": SETTINGS, "DEBUG": "0",
+           "BENCH_BOOTED_DIR": str(booted), **settings}
     server = subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), "config.wsgi", "-w", "2", "-b", f"127.0.0.1:{port}",
-         "--log-level", "warning", "--timeout", "120"], cwd=ROOT, env=env)
-    for _ in range(150):  # up to 15 s
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return server
-        except OSError:
+        [str(ROOT / ".venv/bin/gunicorn"), "config.wsgi", "-c",
+         str(ROOT / "bench/pages_site/gunicorn_conf.py"), "-w", str(workers),
+         "-b", f"127.0.0.1:{port}", "--log-level", "warning", "--timeout", "120"],
+        cwd=ROOT, env=env)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and server.poll() is None:
+            if len(list(booted.iterdir())) >= workers:
+                with socket.create_connection(("127.0.0.1", port), timeout=5):
+                    return server
             time.sleep(0.1)
+        stop(server)
+        raise SystemExit("gunicorn did not start")
+    finally:
+        shutil.rmtree(booted, ignore_errors=True)
+
+
+def stop(server: subprocess.Popen) -> None:
     server.terminate()
-    raise SystemExit("gunicorn did not start")
+    server.wait(timeout=60)
 
 
 def cookie_for(user) -> str:
@@ -211,8 +257,10 @@ def main():
     parser.add_argument("--keep", action="store_true", help="reuse the data of a previous run")
     parser.add_argument("--requests", type=int, default=150, help="timed requests per page")
     parser.add_argument("--seconds", type=float, default=240, help="stop the rounds after this")
-    args = parser.parse_args()
-    label = setup_django(args.keep)
+    add_size_options(parser)
+    args = harness.parse_args(parser, smoke_sizes(requests=5, seconds=10))
+    size = size_of(args)
+    label = setup_django(args.keep, args.smoke)
 
     from django.contrib.auth.models import User
 
@@ -226,7 +274,7 @@ def main():
     fresh = not Project.objects.filter(year=period.year).exists()
     if fresh:
         start = time.perf_counter()
-        big = generate(period)
+        big = generate(period, size)
         print(f"generated in {time.perf_counter() - start:.1f} s")
     else:
         big = Project.objects.filter(year=period.year).order_by("id").first()
@@ -236,7 +284,7 @@ def main():
     Membership.objects.get_or_create(user=filler, unit=big.unit, role=Role.FILLER)
     if fresh:
         history_for(big, period, filler)
-    print(f"database: {label}; units {UNITS}, projects "
+    print(f"database: {label}; units {size.units}, projects "
           f"{Project.objects.filter(year=period.year).count():,}, indicators "
           f"{Indicator.objects.filter(project__year=period.year).count():,}; the project page "
           f"has {big.indicators.count()} indicators")
@@ -254,8 +302,8 @@ def main():
                                               cookie_for(finance)),
         f"project page, {BIG} indicators (filler)": (f"/projects/{big.pk}/{query}",
                                                     cookie_for(filler)),
-        "finance overview (dashboard, 400 units)": (f"/dashboard/{query}",
-                                                    cookie_for(finance)),
+        f"finance overview (dashboard, {size.units} units)": (f"/dashboard/{query}",
+                                                             cookie_for(finance)),
     }
     runs = {}
     # As deployed: a page seen again comes from the page cache while its data are unchanged.
@@ -267,8 +315,7 @@ def main():
             runs[name] = measure(f"http://127.0.0.1:{port}", pages, args.requests,
                                  args.seconds / 2)
         finally:
-            server.terminate()
-            server.wait(timeout=30)
+            stop(server)
     (deployed_name, deployed), (cold_name, cold) = runs.items()
     ok = report(deployed, f"{label}, {deployed_name}")
     report(cold, f"{label}, {cold_name}", judged=False)
@@ -281,7 +328,7 @@ def report(timings: dict, label: str, judged: bool = True) -> bool:
     floor_name = next(iter(timings))
     floor = statistics.median(timings[floor_name])
     print(f"\ngunicorn, 2 workers, 127.0.0.1, {label}; "
-          f"{len(timings[floor_name])} timed requests per page")
+          f"{len(timings[floor_name])} timed requests per page, interleaved; {harness.machine()}")
     print(f"{'page':44} {'median ms':>10} {'p95 ms':>8} {'× floor':>8}  goal")
     ok = True
     for name, values in timings.items():

@@ -1,6 +1,6 @@
 """Benchmark: one reminder scan over 10,000 units, half of them complete.
 
-    .venv/bin/python bench/reminders.py [--units N] [--keep]
+    .venv/bin/python bench/reminders.py [--units N] [--keep] [--smoke]
     BENCH_DATABASE_URL=postgres://... .venv/bin/python bench/reminders.py
 
 One open period due in 3 days; every unit has one project of 3 indicators and a filler; half
@@ -20,11 +20,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.database import choose_database  # noqa: E402
+from bench import harness  # noqa: E402
+from bench.database import choose_database, migrate  # noqa: E402
+
+SMOKE = {"units": 60}
 
 
-def setup_django(keep: bool) -> str:
-    label = choose_database("reminders", keep)
+def setup_django(keep: bool, smoke: bool = False) -> str:
+    label = choose_database("reminders", keep, smoke=smoke)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ["DEBUG"] = "0"
     os.environ["EMAIL_BACKEND"] = "django.core.mail.backends.locmem.EmailBackend"
@@ -32,11 +35,7 @@ def setup_django(keep: bool) -> str:
     import django
 
     django.setup()
-    from django.core.management import call_command
-
-    if label == "PostgreSQL" and not keep:
-        call_command("flush", interactive=False, verbosity=0)
-    call_command("migrate", verbosity=0)
+    migrate(label, keep)
     return label
 
 
@@ -109,8 +108,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--units", type=int, default=10_000)
     parser.add_argument("--keep", action="store_true", help="keep and reuse the database")
-    args = parser.parse_args()
-    label = setup_django(args.keep)
+    args = harness.parse_args(parser, SMOKE)
+    label = setup_django(args.keep, args.smoke)
 
     from django.core import mail
     from django.utils import timezone
@@ -122,7 +121,8 @@ def main():
     start = time.perf_counter()
     period, incomplete = generate(args.units, deadline)
     print(f"{label}: {args.units} units, deadline {deadline} (in 3 days), "
-          f"{len(incomplete)} incomplete; generated in {time.perf_counter() - start:.1f} s")
+          f"{len(incomplete)} incomplete; generated in {time.perf_counter() - start:.1f} s; "
+          f"{harness.machine()}")
 
     now = timezone.make_aware(datetime.datetime.combine(timezone.localdate(), datetime.time(9)))
     result, _, _ = timed("scan (claims)", lambda: service.scan(now))

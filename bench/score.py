@@ -1,12 +1,13 @@
 """Benchmark: score a whole period of N indicator records (default 1,000,000).
 
-    .venv/bin/python bench/score.py [--indicators N] [--keep]
+    .venv/bin/python bench/score.py [--indicators N] [--rounds 3] [--keep] [--smoke]
     BENCH_DATABASE_URL=postgres://... .venv/bin/python bench/score.py
 
 Generates 400 units with projects of 15–20 indicators each until N indicators exist, one
 record per indicator in one period, then times (a) the floor: reading the same rows with
-values_list, (b) score_period over the whole period, and measures the peak memory of (b).
-Uses its own SQLite file under bench/out/ unless BENCH_DATABASE_URL is set.
+values_list, (b) score_period over the whole period, interleaved (floor, score, floor, …),
+each the best of ROUNDS runs, and measures the peak memory of (b). Uses its own SQLite file
+under bench/out/ unless BENCH_DATABASE_URL is set.
 """
 
 import argparse
@@ -21,21 +22,20 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.database import choose_database  # noqa: E402
+from bench import harness  # noqa: E402
+from bench.database import choose_database, migrate  # noqa: E402
+
+SMOKE = {"indicators": 3_000}
 
 
-def setup_django(keep: bool) -> str:
-    label = choose_database("score", keep)
+def setup_django(keep: bool, smoke: bool = False) -> str:
+    label = choose_database("score", keep, smoke=smoke)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ["DEBUG"] = "0"
     import django
 
     django.setup()
-    from django.core.management import call_command
-
-    if label == "PostgreSQL" and not keep:
-        call_command("flush", interactive=False, verbosity=0)
-    call_command("migrate", verbosity=0)
+    migrate(label, keep)
     return label
 
 
@@ -105,9 +105,11 @@ def _flush(indicators, records, period, rng):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--indicators", type=int, default=1_000_000)
+    parser.add_argument("--rounds", type=harness.rounds_type, default=harness.MIN_ROUNDS,
+                        help="runs of the floor and of the scoring; each is the best (≥ 3)")
     parser.add_argument("--keep", action="store_true", help="reuse the data of a previous run")
-    args = parser.parse_args()
-    label = setup_django(args.keep)
+    args = harness.parse_args(parser, SMOKE)
+    label = setup_django(args.keep, args.smoke)
 
     from budget.models import Project
     from performance.models import IndicatorRecord, PeriodKind, ReportingPeriod
@@ -137,24 +139,22 @@ def main():
             count += len(result.score.indicator_scores)
         return count
 
-    timings = {}
-    for name, run in (("floor", floor), ("score", scoring), ("floor", floor), ("score", scoring)):
-        start = time.perf_counter()
-        rows = run()
-        elapsed = time.perf_counter() - start
-        timings[name] = min(timings.get(name, elapsed), elapsed)
-        assert rows == n, (name, rows, n)
+    runs = harness.Runs()
+    for _ in range(args.rounds):  # interleaved: floor and scoring see the same conditions
+        for name, run in (("floor", floor), ("score", scoring)):
+            rows = runs.time(name, run, quiet=True)
+            assert rows == n, (name, rows, n)
     tracemalloc.start()
     scoring()
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
 
-    ratio = timings["score"] / timings["floor"]
     print(f"database: {label}; indicator records in the period: {n:,}")
-    print(f"floor (values_list read of the same rows): {timings['floor']:.2f} s")
-    print(f"score_period (whole period): {timings['score']:.2f} s "
-          f"= {n / timings['score']:,.0f} indicators/s")
-    print(f"ratio score / floor: {ratio:.2f} (goal ≤ 3)")
+    print(f"floor (values_list read of the same rows): {runs.spread('floor')}")
+    print(f"score_period (whole period): {runs.spread('score')} "
+          f"= {n / runs.best('score'):,.0f} indicators/s")
+    print(f"ratio score / floor: {runs.ratio('score', 'floor'):.2f} (goal ≤ 3), best of "
+          f"{args.rounds} interleaved runs each; {harness.machine()}")
     print(f"peak Python memory while scoring (tracemalloc): {peak / 2**20:.0f} MiB (goal ≤ 1024)")
 
 

@@ -1,16 +1,19 @@
 """Micro-benchmark of the pure scoring engine: µs per indicator for build + score.
 
-Run: ``.venv/bin/python bench/score_engine.py [N]`` (default 200,000 generated inputs).
+Run: ``.venv/bin/python bench/score_engine.py [N] [--rounds 5] [--smoke]`` (default 200,000
+generated inputs; --smoke: 3,000 inputs, 3 rounds).
 
 The inputs look like what ``values_list`` gives: Decimal numbers, enum values as plain str. The mix
 is roughly that of a real 表13 period (mostly ≥ with an actual; some ≤ ＜ ＝ ＞, 定性, missing
 actuals and deductions). Each figure is the best of 5 rounds with the cyclic GC off (as timeit
-does); the machine's load shows, so compare runs made one after the other. The explanation line is
+does); the machine's load shows (printed beside the figures), so compare runs made one after the
+other. The explanation line is
 the extra cost of reading every explanation (the page / export path, not bulk scoring).
 """
 
 from __future__ import annotations
 
+import argparse
 import gc
 import random
 import sys
@@ -20,6 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench import harness  # noqa: E402
 from performance.scoring import (  # noqa: E402
     ExecutionInput,
     IndicatorInput,
@@ -28,6 +32,7 @@ from performance.scoring import (  # noqa: E402
 )
 
 UNITS = ("人次", "%", "万元", "个", "")
+SMOKE = {"n": 3_000, "rounds": 3}
 GRADES = ("优", "良", "中", "差")
 
 
@@ -88,19 +93,25 @@ def best(fn, rounds: int = 5) -> tuple[float, object]:
 
 
 def main() -> None:
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 200_000
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("n", nargs="?", type=int, default=200_000, help="generated inputs")
+    parser.add_argument("--rounds", type=harness.rounds_type, default=5,
+                        help="each figure is the best of these (at least 3)")
+    args = harness.parse_args(parser, SMOKE)
+    n, rounds = args.n, args.rounds
     rows = generate(n)
     us = 1e6 / n
 
-    t_build, inputs = best(lambda: build(rows))
-    t_score, scores = best(lambda: [score_indicator(i) for i in inputs])
-    t_text, _ = best(lambda: [s.explanation for s in [score_indicator(i) for i in inputs]])
+    t_build, inputs = best(lambda: build(rows), rounds)
+    t_score, scores = best(lambda: [score_indicator(i) for i in inputs], rounds)
+    t_text, _ = best(lambda: [s.explanation for s in [score_indicator(i) for i in inputs]], rounds)
     projects = [inputs[i : i + 15] for i in range(0, n - 14, 15)]
     execution = ExecutionInput(Decimal(100), None, Decimal(95))
-    t_proj, _ = best(lambda: [score_project(p, execution) for p in projects])
+    t_proj, _ = best(lambda: [score_project(p, execution) for p in projects], rounds)
     per_proj_ind = t_proj / (15 * len(projects)) * 1e6
 
-    print(f"{n:,} indicators (mix of ≥ ≤ ＜ ＞ ＝ 定性, missing, deductions)")
+    print(f"{n:,} indicators (mix of ≥ ≤ ＜ ＞ ＝ 定性, missing, deductions); best of {rounds} "
+          f"rounds; {harness.machine()}")
     print(f"  build IndicatorInput        {t_build * us:6.2f} µs/indicator")
     print(f"  score_indicator             {t_score * us:6.2f} µs/indicator")
     print(f"  build + score               {(t_build + t_score) * us:6.2f} µs/indicator")
@@ -111,8 +122,9 @@ def main() -> None:
     kinds = {"≥ with actual": "≥", "≤": "≤", "定性": "定性"}
     for label, op in kinds.items():
         sub = [r for r in rows if r[1] == op and (op == "定性" or r[4] is not None)]
-        tb, sub_inputs = best(lambda sub=sub: build(sub))
-        ts, _ = best(lambda sub_inputs=sub_inputs: [score_indicator(i) for i in sub_inputs])
+        tb, sub_inputs = best(lambda sub=sub: build(sub), rounds)
+        ts, _ = best(lambda sub_inputs=sub_inputs: [score_indicator(i) for i in sub_inputs],
+                     rounds)
         print(f"  {label:<14} build {tb / len(sub) * 1e6:5.2f} + score "
               f"{ts / len(sub) * 1e6:5.2f} = {(tb + ts) / len(sub) * 1e6:5.2f} µs")
 
