@@ -4,8 +4,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check -q
 
-.PHONY: demo test test-sqlite test-postgres lint install install-dev bench clean browser-deps \
-	production production-check collectstatic
+.PHONY: demo test test-sqlite test-postgres lint install install-dev bench bench-smoke clean \
+	browser-deps production production-check collectstatic
 
 $(PY):
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -44,8 +44,9 @@ production-check: install
 collectstatic: install
 	$(PY) manage.py collectstatic --noinput
 
-## make test: ruff, migrations check, the whole suite on SQLite and on PostgreSQL
-test: install-dev lint test-sqlite test-postgres
+## make test: ruff, migrations check, the whole suite on SQLite and on PostgreSQL, and every
+## benchmark at its --smoke size
+test: install-dev lint test-sqlite test-postgres bench-smoke
 
 lint: install-dev
 	$(VENV)/bin/ruff check .
@@ -64,8 +65,28 @@ test-postgres: install-dev browser-deps
 	@url=$$(.ci/services.sh postgres | tail -n 1) && redis=$$(.ci/services.sh redis) && \
 	  DATABASE_URL=$$url REDIS_URL=$$redis .ci/pytest.sh PostgreSQL -q
 
+# The benchmarks: every bench/*.py with a __main__ block (not _*.py), each in a fresh process.
+BENCH_SCRIPTS = $(shell grep -l '^if __name__ == "__main__":' $(filter-out bench/_%,$(wildcard bench/*.py)))
+
+## make bench: every benchmark at full size (minutes each; BENCH_DATABASE_URL for PostgreSQL)
 bench: install-dev
-	@for f in bench/*.py; do echo "== $$f"; $(PY) $$f || exit 1; done
+	@test -n "$(BENCH_SCRIPTS)" || { echo "bench: no benchmark found in bench/" >&2; exit 1; }
+	@for f in $(BENCH_SCRIPTS); do echo "== $$f"; $(PY) $$f || exit 1; done
+
+## make bench-smoke: every benchmark at its --smoke size (seconds), so a renamed function breaks
+## here; each on a fresh SQLite file under bench/out/ (never the developer's database)
+bench-smoke: install-dev
+	@test -n "$(BENCH_SCRIPTS)" || { echo "bench-smoke: no benchmark found in bench/" >&2; exit 1; }
+	@all=$$(date +%s%N); \
+	for f in $(BENCH_SCRIPTS); do \
+	  echo "== $$f --smoke"; start=$$(date +%s%N); \
+	  env -u BENCH_DATABASE_URL -u DATABASE_URL $(PY) $$f --smoke \
+	    || { echo "bench-smoke: $$f --smoke FAILED" >&2; exit 1; }; \
+	  ms=$$(( ($$(date +%s%N) - start) / 1000000 )); \
+	  echo "== $$f --smoke: passed in $$((ms / 1000)).$$((ms % 1000 / 100)) s"; \
+	done; \
+	ms=$$(( ($$(date +%s%N) - all) / 1000000 )); \
+	echo "bench-smoke: all passed in $$((ms / 1000)).$$((ms % 1000 / 100)) s"
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles test-artifacts
