@@ -69,8 +69,9 @@ def api_routes(patterns=None, prefix: str = "", namespace: str = ""):
 
 
 def as_openapi_path(route: str) -> str:
-    """/api/v1/units/<str:code>/ → /api/v1/units/{code}/"""
-    return re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"{\1}", route)
+    """/api/v1/units/<str:code>/ → /api/v1/units/{code}/ (drf-spectacular names pk "id")"""
+    path = re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"{\1}", route)
+    return path.replace("{pk}", "{id}")
 
 
 def test_the_schema_generates_without_a_warning_or_an_error(generated):
