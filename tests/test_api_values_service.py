@@ -169,6 +169,15 @@ def test_any_of_several_expected_versions_matches():
 
 
 @pytest.mark.django_db
+def test_an_if_match_without_one_of_our_tags_names_no_change():
+    team = make_team()
+    write(team, versions(team))
+    with pytest.raises(Stale) as refused:
+        api_values.write(team.filler, team.project, team.period, [], {}, {"spent": Decimal(1)})
+    assert refused.value.changes == []
+    assert str(refused.value) == "If-Match 中没有本资源的 ETag；请先 GET 取得 ETag 后再提交。"
+
+@pytest.mark.django_db
 def test_a_locked_period_refuses_with_the_service_s_words_and_writes_nothing():
     team = make_team()
     lock(team.period, team.finance)
@@ -309,3 +318,4 @@ def test_a_submit_and_a_write_from_the_same_versions_at_once_never_both_succeed(
     explained = IndicatorRecord.objects.get(indicator=team.indicators[0]).explanation == "补充"
     assert (record.status == "submitted") == (outcomes[0] == "ok")
     assert explained == (outcomes[1] == "ok")
+

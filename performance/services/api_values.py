@@ -93,16 +93,14 @@ class Change:
 class Stale(Exception):
     """The values changed since the versions the write was made from; nothing was written."""
 
-    def __init__(self, current: Versions, changes: list[Change]):
+    def __init__(self, current: Versions, changes: list[Change], text: str = ""):
         self.current = current
         self.changes = changes
-        if changes:
+        if not text and changes:
             named = "，".join(c.sentence() for c in changes[:CHANGES_SHOWN])
             more = f"等 {len(changes)} 处" if len(changes) > CHANGES_SHOWN else ""
             text = f"自您读取后，{named}{more}；请重新读取后再提交。"
-        else:
-            text = "自您读取后数据已被修改；请重新读取后再提交。"
-        super().__init__(text)
+        super().__init__(text or "自您读取后数据已被修改；请重新读取后再提交。")
 
 
 @dataclass
@@ -331,6 +329,8 @@ def _compare(project, period, record, expected: list[Versions]) -> None:
     current = _versions(project, period, record)
     if current in expected:
         return
+    if not expected:
+        raise Stale(current, [], "If-Match 中没有本资源的 ETag；请先 GET 取得 ETag 后再提交。")
     since = min((v.latest for v in expected), default=0)
     raise Stale(current, changes_since(project, period, since, record))
 
