@@ -1,6 +1,7 @@
 """Benchmark: the REST API (/api/v1/) beside the pages it stands in for, in one process.
 
     .venv/bin/python bench/api.py [--keep] [--smoke] [--projects 1000] [--indicators 10]
+                                  [--rounds 3]
     BENCH_DATABASE_URL=postgres://... .venv/bin/python bench/api.py
 
 Generates a self-evaluation period of --projects projects with --indicators numeric indicators
@@ -17,8 +18,8 @@ a personal API token; then, through Django's test Client (no server: what differ
   changes every value.
 
 Interleaved (scores: the order turns each round; writes: per project, turning with it), best
-of 3 rounds, queries counted per request, load average printed. The API's token throttle is
-raised inside the bench (it runs, never refuses). --smoke: a few projects, for the tests.
+of --rounds (≥ 3), queries counted per request, load average and nproc printed. The API's token
+throttle is raised inside the bench (it runs, never refuses). --smoke: 4 projects × 2 values.
 Uses its own SQLite file under bench/out/ unless BENCH_DATABASE_URL is set.
 """
 
@@ -37,26 +38,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.database import OUT, choose_database  # noqa: E402
+from bench import harness  # noqa: E402
+from bench.database import OUT, choose_database, migrate  # noqa: E402
 
-ROUNDS = 3
 THROTTLE = "1000000/min"  # the bench's token rate: the throttle runs, never refuses
 DEPLOYED_THROTTLE = os.environ.get("API_THROTTLE_RATE", "1200/min")
 PROJECTS_PER_UNIT = 20
 PERIOD = "2099-final"
+SMOKE = {"projects": 4, "indicators": 2}
 
 
-@dataclass(frozen=True)
-class Size:
-    projects: int
-    indicators: int
-
-
-FULL, SMOKE = Size(1000, 10), Size(8, 2)
-
-
-def setup_django(name: str, keep: bool) -> str:
-    label = choose_database(name, keep)
+def setup_django(name: str, keep: bool, smoke: bool) -> str:
+    label = choose_database(name, keep, smoke=smoke)
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
     os.environ["DEBUG"] = "0"
     os.environ["LOG_LEVEL"] = "WARNING"
@@ -65,48 +58,40 @@ def setup_django(name: str, keep: bool) -> str:
     import django
 
     django.setup()
-    from django.core.management import call_command
-
-    if label == "PostgreSQL" and not keep:
-        call_command("flush", interactive=False, verbosity=0)
-    call_command("migrate", verbosity=0)
+    migrate(label, keep)
     return label
 
 
-def _levels():
-    from performance.models import IndicatorLevel1, IndicatorLevel2
-
-    levels = list(IndicatorLevel2.objects.order_by("id"))
-    if not levels:  # a flushed PostgreSQL database lost the seeded reference rows
-        level1 = IndicatorLevel1.objects.create(name="产出指标")
-        levels = [IndicatorLevel2.objects.create(level1=level1, name="数量指标")]
-    return levels
-
-
-def generate(period, size: Size):
-    """Units of PROJECTS_PER_UNIT projects, each with `size.indicators` numeric indicators
+def generate(period, projects: int, per_project: int):
+    """Units of PROJECTS_PER_UNIT projects, each with `per_project` numeric indicators
     (weights summing to 90, the rest is the money's), an entered value for each and the money
     spent; drafts, so the filler may change them."""
     from budget.models import Project, ProjectCategory, Unit
     from performance.domain import Direction, Operator
-    from performance.models import Indicator, IndicatorRecord, ProjectRecord, WorkflowStatus
+    from performance.models import (
+        Indicator,
+        IndicatorLevel2,
+        IndicatorRecord,
+        ProjectRecord,
+        WorkflowStatus,
+    )
 
     rng = random.Random(2025)
-    levels = _levels()
-    n_units = -(-size.projects // PROJECTS_PER_UNIT)
+    levels = list(IndicatorLevel2.objects.order_by("id"))
+    n_units = -(-projects // PROJECTS_PER_UNIT)
     units = Unit.objects.bulk_create(
         Unit(code=f"A{i:05d}", name=f"广元市接口基准第{i}社会保险事务服务中心")
         for i in range(n_units))
-    projects = Project.objects.bulk_create(
+    made = Project.objects.bulk_create(
         (Project(unit=units[i % n_units], year=period.year,
                  name=f"社会保险经办能力提升专项经费（第{i}期）",
                  category=rng.choice(ProjectCategory.values),
-                 budget_amount=Decimal(rng.randint(10, 500))) for i in range(size.projects)),
+                 budget_amount=Decimal(rng.randint(10, 500))) for i in range(projects)),
         batch_size=2000)
-    weight = (Decimal(90) / size.indicators).quantize(Decimal("0.01"))
+    weight = (Decimal(90) / per_project).quantize(Decimal("0.01"))
     indicators = []
-    for project in projects:
-        for position in range(size.indicators):
+    for project in made:
+        for position in range(per_project):
             level2 = levels[position % len(levels)]
             negative = position % 4 == 3
             indicators.append(Indicator(
@@ -123,7 +108,7 @@ def generate(period, size: Size):
     ProjectRecord.objects.bulk_create(
         (ProjectRecord(project=p, period=period, status=WorkflowStatus.DRAFT,
                        spent=(p.budget_amount * Decimal(rng.randint(5, 90)) / 100).quantize(
-                           Decimal("0.01"))) for p in projects), batch_size=2000)
+                           Decimal("0.01"))) for p in made), batch_size=2000)
 
 
 @dataclass
@@ -138,7 +123,7 @@ class World:
     filler_token: str
 
 
-def build(size: Size) -> World:
+def build(projects: int, per_project: int) -> World:
     from django.contrib.auth.models import User
 
     from accounts.models import ApiToken, TokenScope
@@ -152,7 +137,7 @@ def build(size: Size) -> World:
                                "kind": PeriodKind.SELF_EVALUATION, "cutoff_month": 12})
     if not Project.objects.filter(year=period.year).exists():
         start = time.perf_counter()
-        generate(period, size)
+        generate(period, projects, per_project)
         refresh_snapshots(period)
         print(f"generated (and snapshots refreshed) in {time.perf_counter() - start:.1f} s")
     finance, _ = User.objects.get_or_create(username="bench-api-finance",
@@ -163,14 +148,14 @@ def build(size: Size) -> World:
     for unit in Unit.objects.filter(projects__year=period.year).distinct():
         Membership.objects.get_or_create(user=filler, unit=unit, role=Role.FILLER)
     ApiToken.objects.filter(user__in=[finance, filler]).delete()  # --keep: no pile of tokens
-    projects = list(Project.objects.filter(year=period.year).order_by("id")
-                    .values_list("id", "budget_amount"))
+    budgets = dict(Project.objects.filter(year=period.year).order_by("id")
+                   .values_list("id", "budget_amount"))
     indicators = {}
     for project_id, indicator_id in Indicator.objects.filter(
             project__year=period.year).order_by("project_id", "position", "id").values_list(
             "project_id", "id"):
         indicators.setdefault(project_id, []).append(indicator_id)
-    return World(period, [p for p, _ in projects], indicators, dict(projects), finance, filler,
+    return World(period, list(budgets), indicators, budgets, finance, filler,
                  create_token(finance, "bench", TokenScope.READ, 30).plaintext,
                  create_token(filler, "bench", TokenScope.READ_WRITE, 30).plaintext)
 
@@ -229,8 +214,8 @@ def rotated(items: list, by: int) -> list:
     return items[by:] + items[:by]
 
 
-def read_scores(world: World, meter: Meter) -> list[Side]:
-    """Every project's score, each side in turn, ROUNDS times (the order turns each round)."""
+def read_scores(world: World, meter: Meter, rounds: int) -> list[Side]:
+    """Every project's score, each side in turn, `rounds` times (the order turns each round)."""
     from django.conf import settings
     from django.core.management import call_command
     from django.test import override_settings
@@ -278,7 +263,7 @@ def read_scores(world: World, meter: Meter) -> list[Side]:
         "page: each project's page, cache off": project_pages,
     }
     sides = {name: Side(name, rows=n) for name in runs}
-    for number in range(ROUNDS):
+    for number in range(rounds):
         for name in rotated(list(runs), number):
             sides[name].rounds.append([0.0, 0, 0])
             runs[name](sides[name])
@@ -296,7 +281,7 @@ def new_values(world: World, project_id: int, step: int) -> tuple[list, Decimal]
     return values, world.budgets[project_id] - Decimal("0.01") * (step + 1)
 
 
-def write_all(world: World, meter: Meter) -> list[Side]:
+def write_all(world: World, meter: Meter, rounds: int) -> list[Side]:
     """Every project's values, one project per request, each side in turn per project."""
     from django.urls import reverse
 
@@ -348,7 +333,7 @@ def write_all(world: World, meter: Meter) -> list[Side]:
 
     writers = [(floor, (floor_s,)), (through_api, (api_get, api_patch)),
                (through_page, (page_get, page_post))]
-    for number in range(ROUNDS):
+    for number in range(rounds):
         for side in sides.values():
             side.rounds.append([0.0, 0, 0])
         for index, project_id in enumerate(world.projects):
@@ -382,7 +367,7 @@ def combined(name: str, first: Side, second: Side) -> Side:
 def report(title: str, sides: list[Side], page: str, floor: str):
     by_name = {side.name: side for side in sides}
     page_s, floor_s = by_name[page].best[0], by_name[floor].best[0]
-    print(f"\n{title}; best of {ROUNDS} interleaved rounds")
+    print(f"\n{title}; best of {len(sides[0].rounds)} interleaved rounds")
     print(f"{'side':44} {'rows':>6} {'requests':>8} {'total s':>8} {'ms/req':>7} "
           f"{'rows/s':>8} {'queries/req':>11} {'× page':>7} {'× floor':>7}")
     for side in sides:
@@ -408,32 +393,28 @@ def database_version(label: str) -> str:
         return f"{label} {cursor.fetchone()[0].split(' on ')[0]}"
 
 
-def load() -> str:
-    return "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
-
-
-def run(size: Size, label: str):
+def run(args, label: str):
     import django
     from django.conf import settings
     from django.db import connection
 
-    world = build(size)
+    world = build(args.projects, args.indicators)
     n, values = len(world.projects), sum(len(ids) for ids in world.indicators.values())
     most = max(len(ids) for ids in world.indicators.values())
     assert most <= settings.API_MAX_BATCH_VALUES, "one project's values must fit one request"
     print(f"database: {database_version(label)}; Django {django.get_version()}, Python "
-          f"{sys.version.split()[0]}; {os.cpu_count()} CPUs; {load()}")
+          f"{sys.version.split()[0]}; {harness.machine()}")
     print(f"{n:,} projects, {values:,} values (at most {most} a project); in one process, "
           f"django.test.Client, DEBUG off; API throttle raised to {THROTTLE} for the bench "
           f"(it runs, never refuses; as deployed: {DEPLOYED_THROTTLE} a token)")
     meter = Meter()
     with connection.execute_wrapper(meter):
         start = time.perf_counter()
-        scores = read_scores(world, meter)
-        print(f"scores measured in {time.perf_counter() - start:.1f} s; {load()}")
+        scores = read_scores(world, meter, args.rounds)
+        print(f"scores measured in {time.perf_counter() - start:.1f} s; {harness.machine()}")
         start = time.perf_counter()
-        writes = write_all(world, meter)
-        print(f"writes measured in {time.perf_counter() - start:.1f} s; {load()}")
+        writes = write_all(world, meter, args.rounds)
+        print(f"writes measured in {time.perf_counter() - start:.1f} s; {harness.machine()}")
     home, largest = "page: home list, 50 a page, cache off", scores[1].name
     report(f"Scores of {n:,} projects (finance reviewer, every unit)", scores, home, scores[0].name)
     print(f"ratio API/page (scores/ at page_size {settings.API_MAX_PAGE_SIZE} / home list, "
@@ -450,32 +431,32 @@ def run(size: Size, label: str):
           f"(GET + PATCH) / (GET + POST): {ratio(writes, api_cycle.name, page_cycle.name)}")
     print(f"values/s: API {values / api_cycle.best[0]:,.0f} (GET + PATCH), page "
           f"{values / page_cycle.best[0]:,.0f} (GET + POST), floor {values / floor_s.best[0]:,.0f}; "
-          f"{load()}")
+          f"{harness.machine()}")
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--keep", action="store_true", help="reuse the data of a previous run")
-    parser.add_argument("--smoke", action="store_true",
-                        help=f"{SMOKE.projects} projects × {SMOKE.indicators} indicators")
-    parser.add_argument("--projects", type=int, default=FULL.projects)
-    parser.add_argument("--indicators", type=int, default=FULL.indicators,
+    parser.add_argument("--projects", type=int, default=1000)
+    parser.add_argument("--indicators", type=int, default=10,
                         help="per project: the values written in one request")
-    args = parser.parse_args(argv)
-    size = SMOKE if args.smoke else Size(args.projects, args.indicators)
-    # the smoke run's database is its own and goes afterwards (runs may overlap in CI)
-    name = f"api-smoke-{os.getpid()}" if args.smoke else "api"
+    parser.add_argument("--rounds", type=harness.rounds_type, default=harness.MIN_ROUNDS,
+                        help="interleaved rounds; each figure is the best (≥ 3)")
+    args = harness.parse_args(parser, SMOKE, argv)
+    # a smoke run's file is its own and goes afterwards: the test suite and make bench-smoke
+    # may run it at the same time
+    name = f"api-{os.getpid()}" if args.smoke else "api"
     start = time.perf_counter()
-    label = setup_django(name, args.keep and not args.smoke)
+    label = setup_django(name, args.keep, args.smoke)
     try:
-        run(size, label)
+        run(args, label)
     finally:
         if args.smoke and label == "SQLite":
             from django.db import connections
 
             connections.close_all()
-            (OUT / f"{name}.sqlite3").unlink(missing_ok=True)
-    print(f"total {time.perf_counter() - start:.1f} s (migrations and data included)")
+            (OUT / f"{name}-smoke.sqlite3").unlink(missing_ok=True)
+    print(f"total {time.perf_counter() - start:.1f} s (data included)")
 
 
 if __name__ == "__main__":
