@@ -447,7 +447,20 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    # the schema and its pages need a signed-in caller, like everything else on the intranet
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SCHEMA_COERCE_PATH_PK": False,  # {pk} in the schema as in the URL conf
+    # one name per choice set used by several serializers (stable names for generated clients)
+    "ENUM_NAME_OVERRIDES": {
+        "WorkflowStatusEnum": "performance.workflow.WorkflowStatus",
+        "PeriodStatusEnum": "performance.workflow.PeriodStatus",
+        "PeriodStateEnum": "performance.workflow.PeriodState",
+        "ChannelEnum": "performance.workflow.Channel",
+        "GradeEnum": ["优", "良", "中", "差"],
+        "LightEnum": [("blue", "蓝灯"), ("green", "绿灯"), ("yellow", "黄灯"), ("red", "红灯")],
+        "ImportJobStatusEnum": "performance.models.ImportStatus",
+        "ImportJobKindEnum": "performance.models.ImportKind",
+    },
 }
 
 LOGGING = {

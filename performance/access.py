@@ -212,14 +212,17 @@ def get_fill_unit_for_user(user, unit_code: str) -> Unit:
     return unit
 
 
+def import_jobs_for_user(user) -> QuerySet[ImportJob]:
+    """The uploads `user` may open: their own (finance staff every one)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return ImportJob.objects.none()
+    jobs = ImportJob.objects.select_related("period", "created_by")
+    return jobs if sees_all_units(user) else jobs.filter(created_by=user)
+
+
 def get_import_job_for_user(user, job_id) -> ImportJob:
     """An upload the user started (finance staff see every one); Http404 otherwise."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        raise Http404("未找到该导入任务")
-    jobs = ImportJob.objects.select_related("period", "created_by")
-    if not sees_all_units(user):
-        jobs = jobs.filter(created_by=user)
-    job = jobs.filter(pk=job_id).first()
+    job = import_jobs_for_user(user).filter(pk=job_id).first()
     if job is None:
         raise Http404("未找到该导入任务")
     return job

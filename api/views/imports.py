@@ -16,7 +16,6 @@ from django.core.exceptions import (
     TooManyFieldsSent,
     TooManyFilesSent,
 )
-from django.db.models import QuerySet
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -37,7 +36,7 @@ from api.serializers.imports import (
     failure,
     problems,
 )
-from performance.access import fill_units, get_import_job_for_user, sees_all_units
+from performance.access import fill_units, get_import_job_for_user, import_jobs_for_user
 from performance.entry.upload_views import PROBLEMS_PER_PAGE
 from performance.excel import jobs
 from performance.excel.errors import BadFile
@@ -59,15 +58,6 @@ class WorkbookParser(parsers.MultiPartParser):
             raise ParseError("上传的内容过大或字段、文件过多，无法读取，未导入。") from exc
         except ParseError as exc:
             raise ParseError("上传的内容无法读取：须为 multipart/form-data。") from exc
-
-
-def visible_jobs(user) -> QuerySet[ImportJob]:
-    """The jobs get_import_job_for_user lets `user` open (their own; finance staff every one),
-    as a list."""
-    # the rule of performance.access.get_import_job_for_user, as a queryset: that helper only
-    # answers one job (see the report of issue 19: access should offer this list itself)
-    found = ImportJob.objects.select_related("period", "created_by")
-    return found if sees_all_units(user) else found.filter(created_by=user)
 
 
 class ImportJobFilter(filters.FilterSet):
@@ -114,7 +104,7 @@ class ImportJobList(generics.ListCreateAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # the schema: no user
             return ImportJob.objects.none()
-        return visible_jobs(self.request.user)
+        return import_jobs_for_user(self.request.user)
 
     def create(self, request, *args, **kwargs):
         # as the page: who cannot upload is refused before the body is read
