@@ -6,8 +6,8 @@ The tag is strong and quoted, made of the resource's versions
 
     "p{project record version}.n{indicator records}.s{sum of their versions}.t{latest change, µs}"
 
-Every write and workflow step raises one of them and none ever falls, so an equal tag means
-nothing changed. A write without If-Match is refused (428); `*` is refused too, since it
+Every write and workflow step raises one of the three counts and none of them ever falls, so
+an equal tag means nothing changed; `t` tells since when to name the changes of a stale one. A write without If-Match is refused (428); `*` is refused too, since it
 would skip the very check If-Match is for; a tag that is not current is refused (412).
 """
 

@@ -58,10 +58,11 @@ def fill_and_spend(team):
 
 
 def rose(before: Versions, after: Versions) -> bool:
-    """After differs and no part fell."""
-    pairs = list(zip((before.project, before.records, before.total, before.latest),
-                     (after.project, after.records, after.total, after.latest), strict=True))
-    return after != before and all(b <= a for b, a in pairs)
+    """The counted parts changed and none fell (the latest change follows the wall clock, which
+    may be set back: the counts alone tell a change)."""
+    counted = ((before.project, before.records, before.total),
+               (after.project, after.records, after.total))
+    return counted[0] != counted[1] and all(b <= a for b, a in zip(*counted, strict=True))
 
 
 # ---------------------------------------------------------------- the versions

@@ -6,7 +6,8 @@ field merge.
 Each state of the resource has `Versions`: the project record's version, the number of
 indicator records, the sum of their versions and the latest change (µs since the epoch). Every
 write (performance.services.values) and every workflow step (performance.services.workflow)
-raises at least one of them and none ever falls, so equal versions mean nothing changed; the
+raises one of the three counts and none of them ever falls, so equal versions mean nothing
+changed; the latest change (which follows the clock) says since when to name the changes. The
 API shows them as the ETag (api/etags.py). A write names the versions it was made from: under
 the project record's lock — the lock every writer of the project's values takes first — they
 are compared with the versions now, and a difference refuses the write (`Stale`), naming what
