@@ -77,11 +77,20 @@ def reset_peak() -> bool:
 
 def peak_mb() -> float:
     """Peak RSS in MB since the last reset_peak() (or since the process started)."""
+    return _status_mb("VmHWM") or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def rss_mb() -> float:
+    """The RSS in MB now (0 where /proc is missing)."""
+    return _status_mb("VmRSS")
+
+
+def _status_mb(field: str) -> float:
     try:
         status = Path("/proc/self/status").read_text()
-        return int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1)) / 1024
+        return int(re.search(rf"{field}:\s+(\d+) kB", status).group(1)) / 1024
     except (OSError, AttributeError):
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        return 0.0
 
 
 def process_peak_mb() -> float:
@@ -97,12 +106,14 @@ class Runs:
 
     def __init__(self):
         self.seconds: dict[str, list[float]] = {}
-        self.peaks: dict[str, float] = {}
+        self.peaks: dict[str, float] = {}  # the process's peak RSS during the runs
+        self.growth: dict[str, float] = {}  # that peak less the RSS the run started with
         self.extra: dict[str, object] = {}  # per label: what the best run left (a breakdown)
 
     def time(self, label: str, func, *, extra=None, quiet: bool = False):
         """Run `func` once, timed; `extra(seconds)` is kept when this run is the best so far."""
         reset_peak()
+        before = rss_mb()
         start = time.perf_counter()
         value = func()
         seconds = time.perf_counter() - start
@@ -110,10 +121,12 @@ class Runs:
         best = label not in self.seconds or seconds < min(self.seconds[label])
         self.seconds.setdefault(label, []).append(seconds)
         self.peaks[label] = max(self.peaks.get(label, 0.0), peak)
+        self.growth[label] = max(self.growth.get(label, 0.0), peak - before)
         if best and extra is not None:
             self.extra[label] = extra(seconds)
         if not quiet:
-            print(f"  {label:<56} {seconds:8.2f} s   peak RSS {peak:6.0f} MB", flush=True)
+            print(f"  {label:<56} {seconds:8.2f} s   peak RSS {peak:6.0f} MB "
+                  f"(+{peak - before:.0f})", flush=True)
         return value
 
     def best(self, label: str) -> float:

@@ -19,7 +19,8 @@ bench/out/ (or BENCH_DATABASE_URL), ROUNDS rounds, each from the freshly migrate
 Every figure is the best of its ROUNDS runs (at least 3); floor and imports are interleaved in
 one process, and the machine's load average and nproc are printed beside the ratios. Each
 import's breakdown (read, normalize, review, write, refresh…) is that of its best run; its
-peak RSS is the highest of its runs (Linux: the peak is reset before each step).
+peak RSS is the highest of its runs (Linux: the peak is reset before each step), with how far
+that peak rose over the RSS the step started with (the earlier steps' leftovers excluded).
 
 Goals (issue 21): import ≤ 3× the reader; ≥ 10× faster than django-import-export; peak
 memory < 300 MB at 100,000 rows.
@@ -390,7 +391,8 @@ def report(args, runs, summaries, ie_count):
     for label in (FLOOR_T, FLOOR_A, OPENPYXL):
         print(f"  {label:<56} {runs.spread(label)}")
     for label in (TARGETS_EMPTY, TARGETS_CHANGED, ACTUALS_EMPTY, ACTUALS_CHANGED):
-        print(f"  {label:<56} {runs.spread(label)}, peak RSS {runs.peaks[label]:.0f} MB")
+        print(f"  {label:<56} {runs.spread(label)}, peak RSS {runs.peaks[label]:.0f} MB "
+              f"(+{runs.growth[label]:.0f} MB over its start)")
         if label in summaries:
             print(f"      {summaries[label]}")
         print(f"      best run: {harness.describe(runs.extra[label])}")
@@ -404,10 +406,13 @@ def report(args, runs, summaries, ie_count):
         print(f"    {label:<54} {runs.ratio(label, floor):5.1f}× reader, "
               f"{ie / runs.best(label):6.1f}× faster than django-import-export")
     print(f"    openpyxl read-only / calamine: {runs.ratio(OPENPYXL, FLOOR_T):.1f}×")
-    imports = max(runs.peaks[label] for label in (TARGETS_EMPTY, TARGETS_CHANGED, ACTUALS_EMPTY,
-                                                  ACTUALS_CHANGED))
-    print(f"peak memory (RSS) of an import: {imports:.0f} MB (goal < 300 MB); of the whole "
-          f"process: {max(imports, harness.process_peak_mb()):.0f} MB")
+    labels = (TARGETS_EMPTY, TARGETS_CHANGED, ACTUALS_EMPTY, ACTUALS_CHANGED)
+    imports = max(runs.peaks[label] for label in labels)
+    growth = max(runs.growth[label] for label in labels)
+    print(f"peak memory (RSS) during an import: {imports:.0f} MB (goal < 300 MB), of which "
+          f"{growth:.0f} MB at most over the RSS the import started with (the rest: Django and "
+          f"what earlier steps left allocated); whole process: "
+          f"{max(imports, harness.process_peak_mb()):.0f} MB")
     print(f"machine at end: {harness.machine()}")
 
 
