@@ -130,7 +130,7 @@ class ValuesSerializer(serializers.Serializer):
         return WorkflowStatus(state.record["status"]).label
 
 
-class ChangeSerializer(serializers.Serializer):
+class ValuesChangeSerializer(serializers.Serializer):
     subject = serializers.CharField(help_text="指标名称，或“预算执行数/状态”（项目填报记录）")
     indicator_id = serializers.IntegerField(allow_null=True)
     by = serializers.CharField(help_text="修改人")
@@ -140,7 +140,7 @@ class ChangeSerializer(serializers.Serializer):
 
 class StaleSerializer(serializers.Serializer):
     detail = serializers.CharField()
-    changes = ChangeSerializer(many=True, help_text="自 If-Match 所示版本以来修改过的记录")
+    changes = ValuesChangeSerializer(many=True, help_text="自 If-Match 所示版本以来修改过的记录")
     etag = serializers.CharField(help_text="当前的 ETag")
 
 
@@ -175,7 +175,7 @@ class PersonField(serializers.Field):
         return who(user)
 
 
-class RecordSerializer(serializers.Serializer):
+class ProjectRecordSerializer(serializers.Serializer):
     """A ProjectRecord of the records list; context["versions"]: project id → Versions,
     context["etag"]: Versions → ETag, context["values_url"]: project id → its values URL."""
 
@@ -207,7 +207,7 @@ class RecordSerializer(serializers.Serializer):
         return self.context["values_url"](record.project_id)
 
 
-class RecordFilterSerializer(serializers.Serializer):
+class ProjectRecordFilterSerializer(serializers.Serializer):
     unit = serializers.CharField(required=False, help_text="单位代码")
     status = WorkflowStatusField(required=False, help_text="状态")
 
@@ -238,7 +238,7 @@ class ValuesWriteSerializer(serializers.Serializer):
     indicators = IndicatorValuesWriteSerializer(many=True, required=False)
 
 
-class StepSerializer(serializers.Serializer):
+class WorkflowStepSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True,
                                    help_text="退回、退回单位审核、重新打开时必填")
 

@@ -22,13 +22,13 @@ from rest_framework.views import APIView
 from accounts.models import ApiToken
 from api import etags
 from api.serializers.values import (
-    ChangeSerializer,
     DetailSerializer,
     InvalidSerializer,
-    RecordFilterSerializer,
-    RecordSerializer,
+    ProjectRecordFilterSerializer,
+    ProjectRecordSerializer,
     RefusedSerializer,
     StaleSerializer,
+    ValuesChangeSerializer,
     ValuesSerializer,
     ValuesWriteSerializer,
     parse_values,
@@ -88,7 +88,7 @@ def answer(state: api_values.ValuesState) -> Response:
 
 
 def stale(exc: api_values.Stale):
-    return etags.stale(exc, ChangeSerializer(exc.changes, many=True).data)
+    return etags.stale(exc, ValuesChangeSerializer(exc.changes, many=True).data)
 
 
 def history_reason(request) -> str:
@@ -132,12 +132,12 @@ class ProjectValuesView(APIView):
 
 
 @extend_schema(tags=["values"], summary="本期项目填报记录列表",
-               parameters=[RecordFilterSerializer])
+               parameters=[ProjectRecordFilterSerializer])
 class RecordListView(ListAPIView):
-    serializer_class = RecordSerializer
+    serializer_class = ProjectRecordSerializer
 
     def get_queryset(self):
-        filters = RecordFilterSerializer(data=self.request.query_params)
+        filters = ProjectRecordFilterSerializer(data=self.request.query_params)
         filters.is_valid(raise_exception=True)
         self.period = ReportingPeriod.objects.filter(code=self.kwargs["code"]).first()
         if self.period is None:
@@ -156,4 +156,4 @@ class RecordListView(ListAPIView):
         page = self.paginate_queryset(self.get_queryset())
         context = self.get_serializer_context()
         context["versions"] = api_values.record_versions(self.period, page)
-        return self.get_paginated_response(RecordSerializer(page, many=True, context=context).data)
+        return self.get_paginated_response(ProjectRecordSerializer(page, many=True, context=context).data)

@@ -10,7 +10,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.views import APIView
 
 from api import etags
-from api.serializers.values import StepSerializer, ValuesSerializer
+from api.serializers.values import ValuesSerializer, WorkflowStepSerializer
 from api.views.values import (
     ETAG,
     IF_MATCH,
@@ -34,7 +34,7 @@ class StepView(APIView):
         project, period = values_target(request.user, code, pk)
         api_values.require_right(request.user, project, self.step)
         expected = etags.expected_versions(request)
-        body = StepSerializer(data=request.data)
+        body = WorkflowStepSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         reason = body.validated_data.get("reason", "")
         refusal = api_values.reason_refusal(self.step, reason)
@@ -54,7 +54,7 @@ def _described(action: Action, description: str):
     schema = extend_schema(
         tags=["workflow"], operation_id=f"project_{action.value}", summary=action.label,
         description=description, parameters=[IF_MATCH, ETAG],
-        request=StepSerializer if needs_reason else None,
+        request=WorkflowStepSerializer if needs_reason else None,
         responses={200: ValuesSerializer,
                    **WRITE_RESPONSES})
 
