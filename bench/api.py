@@ -121,6 +121,7 @@ class World:
     filler: object
     finance_token: str
     filler_token: str
+    stamp: int = field(default_factory=lambda: int(time.time()) % 10_000)  # this run's values
 
 
 def build(projects: int, per_project: int) -> World:
@@ -274,11 +275,12 @@ VERSION = re.compile(r'name="([ip]\d*-version)" value="(\d*)"')
 
 
 def new_values(world: World, project_id: int, step: int) -> tuple[list, Decimal]:
-    """(indicator id, value) pairs and the money spent that no earlier write gave: three
-    decimals (the generated values have two) and a spent above any generated one."""
-    values = [(iid, Decimal(f"{1000 + step * 100 + j}.125"))
+    """(indicator id, value) pairs no earlier write gave (three decimals, where the generated
+    values have two; the run's stamp apart from a --keep run's) and a spent above any
+    generated one (a spent equal to the one saved only spares a record write)."""
+    values = [(iid, Decimal(f"{world.stamp * 10**6 + step * 1000 + j}.125"))
               for j, iid in enumerate(world.indicators[project_id])]
-    return values, world.budgets[project_id] - Decimal("0.01") * (step + 1)
+    return values, world.budgets[project_id] - Decimal("0.01") * (step % 90 + 1)
 
 
 def write_all(world: World, meter: Meter, rounds: int) -> list[Side]:
