@@ -177,7 +177,8 @@ def test_a_fresh_if_match_writes_with_history_channel_api_and_answers_the_new_et
     assert record.actual_value == 1200 and project_record.spent == Decimal("12.50")
     assert {h.history_channel for h in record.history.all()} == {Channel.API}
     assert project_record.history.latest("history_id").history_channel == Channel.API
-    assert record.history.get().history_user == team.filler
+    history = record.history.get()
+    assert (history.history_user, history.history_change_reason) == (team.filler, "API 令牌：tests")
     new = response.headers["ETag"]
     assert new != old and response.json()["etag"] == new == etag_of(client, team)
     assert patch(client, team, one(team, actual_value="1300"), new).status_code == 200
