@@ -74,12 +74,12 @@ def field_errors(detail, path: str = "") -> list[dict]:
 
 def invalid(errors: list[dict]) -> Response:
     shown = errors[:MAX_ERRORS]
-    text = "；".join(e["message"] if e["field"] == "non_field_errors"
-                    else f"{e['field']}：{e['message']}" for e in shown[:10])
+    text = "；".join(e["message"].rstrip("。") if e["field"] == "non_field_errors"
+                    else f"{e['field']}：{e['message'].rstrip('。')}" for e in shown[:10])
     more = len(errors) - 10
     if more > 0:
         text += f"；另有 {more} 项问题"
-    body = {"detail": f"输入有误：{text}", "errors": shown}
+    body = {"detail": f"输入有误：{text}。", "errors": shown}
     return Response(body, status=status.HTTP_400_BAD_REQUEST)
 
 
