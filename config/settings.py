@@ -411,6 +411,9 @@ API_TOKENS_PER_USER = env_int("API_TOKENS_PER_USER", 20)  # live (unexpired, unr
 API_PAGE_SIZE = env_int("API_PAGE_SIZE", 50)
 API_MAX_PAGE_SIZE = env_int("API_MAX_PAGE_SIZE", 500)
 API_MAX_BATCH_VALUES = env_int("API_MAX_BATCH_VALUES", 500)  # values in one write request
+# wrong tokens from one address before it is refused (429) for the rest of the window
+API_BAD_TOKEN_LIMIT = env_int("API_BAD_TOKEN_LIMIT", 20)
+API_BAD_TOKEN_MINUTES = env_int("API_BAD_TOKEN_MINUTES", 10)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "api.authentication.BearerTokenAuthentication",
