@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -89,7 +90,12 @@ def handler(exc, context):
         return invalid(field_errors(detail))
     if isinstance(exc, exceptions.ValidationError):
         return invalid(field_errors(exc.detail))
-    if isinstance(exc, PermissionDenied) and str(exc):
+    if isinstance(exc, Http404):
+        # the access helpers' own words ("未找到该单位"); Django's generic get_object_or_404
+        # text is English ("No Notice matches the given query.")
+        text = str(exc)
+        exc = exceptions.NotFound(text if _chinese(text) else "未找到该对象。")
+    elif isinstance(exc, PermissionDenied) and str(exc):
         exc = exceptions.PermissionDenied(str(exc))
     elif isinstance(exc, EditConflict):
         exc = Refused(str(exc))
@@ -106,3 +112,7 @@ def handler(exc, context):
             response["ETag"] = exc.etag
             response.data["etag"] = exc.etag
     return response
+
+
+def _chinese(text: str) -> bool:
+    return any("\u4e00" <= char <= "\u9fff" for char in text)

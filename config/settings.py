@@ -452,7 +452,6 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # the schema and its pages need a signed-in caller, like everything else on the intranet
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
-    "SCHEMA_COERCE_PATH_PK": False,  # {pk} in the schema as in the URL conf
     # one name per choice set used by several serializers (stable names for generated clients)
     "ENUM_NAME_OVERRIDES": {
         "WorkflowStatusEnum": "performance.workflow.WorkflowStatus",

@@ -7,6 +7,7 @@ queries whatever its size, and only that page's projects are scored or lit."""
 
 from __future__ import annotations
 
+from django.http import Http404
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
@@ -131,6 +132,12 @@ class _OwnNotices:
             return Notice.objects.none()
         return Notice.objects.filter(recipient=self.request.user).only(
             "subject", "body", "url", "created_at", "read_at")
+
+    def get_object(self):
+        notice = self.get_queryset().filter(pk=self.kwargs["id"]).first()
+        if notice is None:
+            raise Http404("未找到该通知。")
+        return notice
 
 
 @extend_schema(
