@@ -222,6 +222,8 @@ def read_scores(world: World, meter: Meter, rounds: int) -> list[Side]:
     from django.test import override_settings
     from django.urls import reverse
 
+    from performance.entry.home_views import PER_PAGE
+
     code, n = world.period.code, len(world.projects)
     api, page = client(token=world.finance_token), client(world.finance)
     cold = override_settings(PAGE_CACHE_SECONDS=0)
@@ -245,7 +247,7 @@ def read_scores(world: World, meter: Meter, rounds: int) -> list[Side]:
     def home(cache: bool):
         def run(side):
             with (override_settings() if cache else cold):
-                for number in range(1, -(-n // 50) + 1):
+                for number in range(1, -(-n // PER_PAGE) + 1):
                     ok(meter.run(side, lambda k=number: page.get(f"/?period={code}&page={k}")))
         return run
 
@@ -259,7 +261,7 @@ def read_scores(world: World, meter: Meter, rounds: int) -> list[Side]:
         "floor: score --json, in process": floor,
         f"API scores/, page_size={largest}": api_list(largest),
         f"API scores/, page_size={default} (default)": api_list(default),
-        "page: home list, 50 a page, cache off": home(cache=False),
+        f"page: home list, {PER_PAGE} a page, cache off": home(cache=False),
         "page: home list, as deployed (cache on)": home(cache=True),
         "page: each project's page, cache off": project_pages,
     }
@@ -417,7 +419,7 @@ def run(args, label: str):
         start = time.perf_counter()
         writes = write_all(world, meter, args.rounds)
         print(f"writes measured in {time.perf_counter() - start:.1f} s; {harness.machine()}")
-    home, largest = "page: home list, 50 a page, cache off", scores[1].name
+    largest, home = scores[1].name, scores[3].name
     report(f"Scores of {n:,} projects (finance reviewer, every unit)", scores, home, scores[0].name)
     print(f"ratio API/page (scores/ at page_size {settings.API_MAX_PAGE_SIZE} / home list, "
           f"cache off): {ratio(scores, largest, home)}; default page size: "
