@@ -134,6 +134,15 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": env("SQLITE_PATH", str(BASE_DIR / "db.sqlite3")),
+            # Several people saving at once: every transaction takes the write lock when it
+            # begins (IMMEDIATE), so a second writer waits up to the busy timeout instead of
+            # failing with "database is locked" when it upgrades a read lock; WAL lets pages
+            # read while someone writes.
+            "OPTIONS": {
+                "transaction_mode": "IMMEDIATE",
+                "timeout": env_int("SQLITE_BUSY_TIMEOUT", 20),
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            },
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
