@@ -5,7 +5,8 @@ go by the retention rule only. The password history is never shown.
 
 The personal API tokens (docs/api.md): an admin finds them by owner, name or prefix, revokes
 them (the action, or the button on a token's page) and creates one for a user, whose plaintext
-is shown once in a message. Both go through accounts.tokens, so they are audited like the
+is shown once, in the answer to the POST that created it (never in a message: messages travel
+in a cookie or the session). Both go through accounts.tokens, so they are audited like the
 owner's own; nothing of a token (digest, prefix, lifetime) is ever edited here."""
 
 from django import forms
@@ -13,6 +14,7 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
 from django.utils.decorators import method_decorator
@@ -146,12 +148,14 @@ class ApiTokenAdmin(admin.ModelAdmin):
         return actions
 
     def save_model(self, request, obj, form, change):
-        # the form's create_token has written it; the plaintext is shown this once
-        new = form.new
-        self.message_user(request, (
-            f"已为 {new.token.user.get_username()} 创建令牌“{new.token.name}”："
-            f"{new.plaintext} —— 只显示这一次，请立即复制并安全地交给所有人；"
-            "离开本页后无法再次查看。"), messages.WARNING)
+        # the form's create_token has written it; response_add shows the plaintext this once
+        self._new = form.new
+
+    def response_add(self, request, obj, post_url_continue=None):
+        new = self._new
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta,
+                   "title": "令牌已创建", "token": new.token, "plaintext": new.plaintext}
+        return TemplateResponse(request, "admin/accounts/apitoken/created.html", context)
 
     @admin.action(description="吊销所选令牌", permissions=["revoke"])
     def revoke_selected(self, request, queryset):

@@ -179,3 +179,12 @@ def test_a_refused_creation_shows_the_services_words(admin_client, owner, settin
                                        "scope": TokenScope.READ, "days": "9999"})
     assert "有效期须在 1 至" in response.content.decode()
     assert ApiToken.objects.count() == 1
+
+
+def test_the_admins_new_plaintext_is_in_no_cookie_and_no_session(admin_client, owner):
+    response = admin_client.post(ADD, {"user": owner.pk, "name": "OA 对接",
+                                       "scope": TokenScope.READ, "days": "30"})
+    assert response.status_code == 200  # the answer itself, no redirect through a message
+    plaintext = PLAINTEXT.search(response.content.decode()).group(0)
+    assert all(plaintext not in morsel.value for morsel in admin_client.cookies.values())
+    assert plaintext not in str(dict(admin_client.session))
