@@ -14,7 +14,7 @@ from performance.models import Indicator, IndicatorRecord, ProjectRecord, Workfl
 from performance.scoring import ExecutionInput, score_project
 from performance.scoring.explain import MISSING
 from performance.services.scoring import ProjectResult, current_policy, indicator_input
-from performance.services.versions import ORIGINAL, earlier_targets, versions_in_force
+from performance.services.versions import ORIGINAL, indicators_in_period, versions_in_force
 from performance.templatetags.entry_tags import indicator_score, light_badge, qty
 
 from .forms import IndicatorForm, ProjectForm
@@ -68,13 +68,8 @@ class Sheet:
 
 def load_sheet(project, period) -> Sheet:
     in_force = versions_in_force(period, [project.id])
-    earlier = earlier_targets(period, [project.id], in_force).get(project.id)
     version = in_force.get(project.id, ORIGINAL)
-    if earlier is not None:  # the period is measured against an earlier version's targets
-        indicators = earlier.indicators()
-    else:
-        indicators = list(Indicator.objects.filter(project=project)
-                          .select_related("level1", "level2").order_by("position", "id"))
+    indicators = indicators_in_period(project, period, in_force)
     # by indicator ids, so the (indicator, period) index is used, not a scan of the period
     records = {r.indicator_id: r for r in IndicatorRecord.objects.filter(
         period=period, indicator_id__in=[i.id for i in indicators])}

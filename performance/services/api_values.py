@@ -44,7 +44,7 @@ from . import workflow
 from .period_lock import lock_text, period_for_write, unit_state
 from .record_fields import BLANK, indicator_fields, who
 from .values import RecordChange, ValueWrite, write_values
-from .versions import earlier_targets
+from .versions import indicators_in_period
 
 EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 CHANGES_SHOWN = 5  # changes named in a refusal's sentence (all are listed in `changes`)
@@ -181,17 +181,6 @@ def changes_since(project, period, since: int, record: ProjectRecord | None) -> 
 
 
 # ---------------------------------------------------------------- reading
-
-
-def indicators_in_period(project, period) -> list[Indicator]:
-    """The indicators that take values in `period`: those of the targets in force at its
-    cut-off (an earlier version's, after an adjustment), in 表13's order — what the project
-    page shows (performance.entry.page.load_sheet)."""
-    earlier = earlier_targets(period, [project.id]).get(project.id)
-    if earlier is not None:
-        return earlier.indicators()
-    return list(Indicator.objects.filter(project=project).select_related("level1", "level2")
-                .order_by("position", "id"))
 
 
 def read_values(user, project, period) -> ValuesState:

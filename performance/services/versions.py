@@ -21,7 +21,13 @@ from datetime import date
 from decimal import Decimal
 
 from performance.chain import VersionStatus
-from performance.models import IndicatorRecord, IndicatorTarget, TargetVersion, VersionKind
+from performance.models import (
+    Indicator,
+    IndicatorRecord,
+    IndicatorTarget,
+    TargetVersion,
+    VersionKind,
+)
 
 
 def cutoff_date(period) -> date:
@@ -135,3 +141,15 @@ def earlier_targets(period, project_ids, in_force=None) -> dict[int, EarlierTarg
         if target.indicator_id in records:
             item.records[target.indicator_id] = records[target.indicator_id]
     return found
+
+
+def indicators_in_period(project, period, in_force=None) -> list:
+    """The indicators that take values in `period`, in 表13's order: those of the targets in
+    force at its cut-off (an earlier version's, after an adjustment), else the project's own.
+    What the project page shows and the API's values resource writes. `in_force`: the
+    period's versions_in_force for the project, when the caller has read them."""
+    earlier = earlier_targets(period, [project.id], in_force).get(project.id)
+    if earlier is not None:
+        return earlier.indicators()
+    return list(Indicator.objects.filter(project=project).select_related("level1", "level2")
+                .order_by("position", "id"))
