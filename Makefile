@@ -14,7 +14,7 @@ $(VENV)/.base: requirements/base.txt | $(PY)
 	$(PIP) install -r requirements/base.txt
 	touch $@
 
-$(VENV)/.dev: requirements/dev.txt requirements/base.txt | $(PY)
+$(VENV)/.dev: requirements/dev.txt requirements/load.txt requirements/base.txt | $(PY)
 	$(PIP) install -r requirements/dev.txt
 	touch $@ $(VENV)/.base
 
