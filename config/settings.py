@@ -122,7 +122,11 @@ TEMPLATES = [
 # SQLite by default (a file next to manage.py, git-ignored); PostgreSQL when DATABASE_URL is set.
 DATABASE_URL = env("DATABASE_URL")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    # A worker keeps its connection DATABASE_CONN_MAX_AGE seconds (a connection per worker
+    # thread: workers × threads must stay below the server's max_connections, docs/deployment.md)
+    # and checks it before reuse, so a restarted server costs one retry, not an error page.
+    DATABASES = {"default": dj_database_url.parse(
+        DATABASE_URL, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60), conn_health_checks=True)}
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         # Parameters bound by the server let psycopg prepare a statement the connection runs
         # again and again, so PostgreSQL plans it once: a page rendered in full costs about a
