@@ -9,6 +9,7 @@ operators (＞ → >) and the Chinese punctuation of names, so it is only used f
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -69,9 +70,15 @@ def _is_ascii_alnum(ch: str) -> bool:
     return ch.isascii() and ch.isalnum()
 
 
+# The three maps in one table: their keys are disjoint and no output of one is a key of
+# another, so one translate does what three in a row did (an import calls this per cell).
+_HALFWIDTH = {**_ZERO_WIDTH, **_SPACE_MAP, **_ALNUM_MAP}
+_WHITESPACE = re.compile(r"\s+")
+
+
 def to_halfwidth(text: str) -> str:
     """Full-width digits and Latin letters → ASCII; odd spaces → ' '; zero-width removed."""
-    return str(text).translate(_ZERO_WIDTH).translate(_SPACE_MAP).translate(_ALNUM_MAP)
+    return str(text).translate(_HALFWIDTH)
 
 
 def _whitespace_between(left: str, right: str) -> str:
@@ -90,12 +97,14 @@ def clean_name(text: object) -> str:
     """A name as it should be stored: no line breaks or stray spaces inside Chinese text."""
     if text is None:
         return ""
-    s = to_halfwidth(str(text)).strip()
+    s = str(text).translate(_HALFWIDTH).strip()
+    if _WHITESPACE.search(s) is None:  # most names: nothing inside to rejoin
+        return s
 
     def repl(m: re.Match[str]) -> str:
         return _whitespace_between(s[m.start() - 1: m.start()], s[m.end(): m.end() + 1])
 
-    return re.sub(r"\s+", repl, s)
+    return _WHITESPACE.sub(repl, s)
 
 
 def join_broken(*parts: object) -> str:
@@ -115,16 +124,35 @@ def clean_unit(text: object) -> str | None:
     """A 度量单位: all whitespace removed ('平方米/ 公里' → '平方米/公里'); None when empty."""
     if text is None:
         return None
-    s = re.sub(r"\s+", "", to_halfwidth(str(text)))
-    return s or None
+    try:
+        return _clean_unit(text)
+    except TypeError:  # unhashable: not a cell value, but still text
+        return _clean_unit(str(text))
+
+
+@functools.lru_cache(maxsize=4096)
+def _clean_unit(text: object) -> str | None:
+    # A few dozen units repeat on every row of a file (and the review asks for each again).
+    return _WHITESPACE.sub("", str(text).translate(_HALFWIDTH)) or None
+
+
+class _KeyChars(dict):
+    """str.translate table for match_key: each character's fate (dropped when it is a space or
+    punctuation, else kept) looked up in unicodedata once, then remembered."""
+
+    def __missing__(self, code: int):
+        ch = chr(code)
+        keep = not ch.isspace() and not unicodedata.category(ch).startswith("P")
+        value = self[code] = code if keep else None
+        return value
+
+
+_KEY_CHARS = _KeyChars()
 
 
 def match_key(text: object) -> str:
     """A key to match names across files: case, width, spaces and punctuation ignored."""
-    s = unicodedata.normalize("NFKC", clean_name(text)).casefold()
-    return "".join(
-        ch for ch in s if not ch.isspace() and not unicodedata.category(ch).startswith("P")
-    )
+    return unicodedata.normalize("NFKC", clean_name(text)).casefold().translate(_KEY_CHARS)
 
 
 # ---------------------------------------------------------------- vocabularies

@@ -12,7 +12,7 @@ from django.db.models import Q
 
 from budget.models import Project, Unit
 from performance.domain import Operator, TargetRow
-from performance.lengths import too_long
+from performance.lengths import max_length, too_long
 from performance.normalize import (
     clean_name,
     clean_unit,
@@ -125,6 +125,11 @@ class _Converter:
         self.units_by_name = units_by_name
         self.problems = ProblemLog()  # the first IMPORT_MAX_ERRORS kept, all counted
         self._memo: dict[tuple, object] = {}
+        self._bodies: dict[tuple, tuple] = {}
+        self.lengths = [(column, model, field_name, max_length(model, field_name))
+                        for column, model, field_name in (("单位代码", Unit, "code"),
+                                                          ("单位名称", Unit, "name"),
+                                                          ("项目名称", Project, "name"))]
 
     def memo(self, kind: str, raw, compute):
         """Values repeat (a project's columns on each row, a few operators): read each once."""
@@ -142,40 +147,65 @@ class _Converter:
 
     def convert(self, row: Row) -> TargetRow | None:
         before = len(self.problems)
+        get = row.values.get
         unit_code, unit_name = self.unit(row)
-        project = self.memo("project", row.get("项目名称"), lambda: clean_name(row.get("项目名称")))
+        raw_project = get("项目名称")
+        project = self.memo("project", raw_project, lambda: clean_name(raw_project))
         if not project:
             self.problem(row, "项目名称", "项目名称为空")
-        for column, model, field_name, text in (("单位代码", Unit, "code", unit_code),
-                                                ("单位名称", Unit, "name", unit_name),
-                                                ("项目名称", Project, "name", project)):
-            if (too_long_message := too_long(model, field_name, text)) is not None:
-                self.problem(row, column, too_long_message)  # lengths before writing
+        for (column, model, field_name, limit), text in zip(
+                self.lengths, (unit_code, unit_name, project), strict=True):
+            # lengths before writing; too_long (its message) only for a text over the limit
+            if (limit is not None and text is not None and len(str(text)) > limit
+                    and (too_long_message := too_long(model, field_name, text)) is not None):
+                self.problem(row, column, too_long_message)
         budget = self.number(row, "预算数", places=2, digits=14, required=True)
         if budget is not None and budget < 0:
             self.problem(row, "预算数", "预算数不能为负数")
-        goal = str(row.get("年度目标") or "").strip()
-        levels = (row.get("一级指标"), row.get("二级指标"))
+        goal = str(get("年度目标") or "").strip()
+        levels = (get("一级指标"), get("二级指标"))
         level1, level2 = self.memo("levels", levels, lambda: self.levels.names(*levels))
         for column, value in (("一级指标", level1), ("二级指标", level2)):
             if not value:
                 self.problem(row, column, f"{column}为空")
-        name = clean_name(row.get("三级指标"))
+        name = clean_name(get("三级指标"))
         if not name:
             self.problem(row, "三级指标", "三级指标为空")
         elif len(name) > NAME_MAX:
             self.problem(row, "三级指标", f"三级指标超过 {NAME_MAX} 个字")
-        operator, value, grade, measure = self.target(row)
-        weight = self.number(row, "权重", places=2, digits=6, required=True)
-        direction = self.direction(row)
+        # The rest of a row (target, weight, direction) repeats across a file's rows: each
+        # distinct combination is parsed once, its problems replayed with this row's number.
+        body = (get("指标性质"), get("指标值"), get("度量单位"), get("权重"), get("指标方向性"))
+        try:
+            parsed, messages = self._bodies[body]
+        except KeyError:
+            parsed, messages = self._bodies[body] = self.body(*body)
+        except TypeError:  # unhashable (never for cell values)
+            parsed, messages = self.body(*body)
+        for column, message in messages:
+            self.problem(row, column, message)
         if len(self.problems) > before:
             return None
+        operator, value, grade, measure, weight, direction = parsed
         return TargetRow(
             unit_code=unit_code, unit_name=unit_name, project_name=project, budget=budget,
             goal=goal, level1=level1, level2=level2, name=name, operator=operator,
             target_value=value, target_grade=grade, unit=measure, weight=weight,
             direction=direction, source_row=row.number,
         )
+
+    def body(self, raw_operator, raw_value, raw_measure, raw_weight, raw_direction):
+        """The target, weight and direction cells → their values and the (column, message)
+        problems they have, in the order a row reports them."""
+        messages: list[tuple[str, str]] = []
+        operator, value, grade, measure = self.target(raw_operator, raw_value, raw_measure,
+                                                      messages)
+        weight = self.parse_number(raw_weight, "权重", 2, 6, True, messages)
+        direction = normalize_direction(raw_direction)
+        if direction is None:
+            messages.append(("指标方向性", f"无法识别“{raw_direction}”（应为正向指标或反向指标）"
+                             if raw_direction is not None else "指标方向性为空"))
+        return (operator, value, grade, measure, weight, direction), messages
 
     def unit(self, row: Row) -> tuple[str, str]:
         text = row.get("单位名称")
@@ -194,63 +224,61 @@ class _Converter:
         return "", ""
 
     def number(self, row: Row, column: str, *, places: int, digits: int, required: bool):
-        value = row.get(column)
+        messages: list[tuple[str, str]] = []
+        value = self.parse_number(row.get(column), column, places, digits, required, messages)
+        for message_column, message in messages:
+            self.problem(row, message_column, message)
+        return value
+
+    def parse_number(self, value, column: str, places: int, digits: int, required: bool,
+                     messages: list):
         if value is None:
             if required:
-                self.problem(row, column, f"{column}为空")
+                messages.append((column, f"{column}为空"))
             return None
         try:
             return self.memo(("number", places, digits), value,
                              lambda: decimal_in(value, places=places, max_digits=digits))
         except ValueError as exc:
-            self.problem(row, column, f"{column}{exc}")
+            messages.append((column, f"{column}{exc}"))
             return None
 
-    def target(self, row: Row):
-        raw_operator = row.get("指标性质")
-        operator = self.memo("operator", raw_operator, lambda: normalize_operator(raw_operator))
-        measure = self.memo("measure", row.get("度量单位"), lambda: clean_unit(row.get("度量单位")))
-        raw_value = (row.get("指标值"), measure)
-        parsed = self.memo("target", raw_value, lambda: parse_target(*raw_value))
+    def target(self, raw_operator, raw_target, raw_measure, messages: list):
+        operator = normalize_operator(raw_operator)
+        measure = clean_unit(raw_measure)
+        parsed = parse_target(raw_target, measure)
         if raw_operator is not None and operator is None:
-            self.problem(row, "指标性质",
-                         f"无法识别“{raw_operator}”（应为 ≥、＞、＝、＜、≤ 或 定性）")
+            messages.append(("指标性质",
+                             f"无法识别“{raw_operator}”（应为 ≥、＞、＝、＜、≤ 或 定性）"))
             return None, None, None, measure or ""
         if operator is None:
             operator = parsed.operator
         if operator is None:
-            self.problem(row, "指标性质", "指标性质为空")
+            messages.append(("指标性质", "指标性质为空"))
             return None, None, None, measure or ""
         if parsed.operator is not None and parsed.operator != operator:
-            self.problem(row, "指标值", f"指标值中的“{parsed.operator.value}”与指标性质"
-                                        f"“{operator.value}”不一致")
+            messages.append(("指标值", f"指标值中的“{parsed.operator.value}”与指标性质"
+                                       f"“{operator.value}”不一致"))
         if not parsed.ok:
-            self.problem(row, "指标值", parsed.error)
+            messages.append(("指标值", parsed.error))
             return operator, None, None, measure or ""
         if operator == Operator.QUALITATIVE:
             if parsed.grade is None:
-                self.problem(row, "指标值", f"定性指标的指标值应为优/良/中/差，而不是“{row.get('指标值')}”")
+                messages.append(("指标值", f"定性指标的指标值应为优/良/中/差，而不是“{raw_target}”"))
             return operator, None, parsed.grade, measure or ""
         if parsed.grade is not None:
-            self.problem(row, "指标值", f"定量指标（{operator.value}）的指标值应为数字，而不是“{parsed.grade.value}”")
+            messages.append(("指标值", f"定量指标（{operator.value}）的指标值应为数字，"
+                                       f"而不是“{parsed.grade.value}”"))
             return operator, None, None, measure or ""
         measure = measure or parsed.unit or ""
         if len(measure) > MEASURE_MAX:
-            self.problem(row, "度量单位", f"度量单位超过 {MEASURE_MAX} 个字")
+            messages.append(("度量单位", f"度量单位超过 {MEASURE_MAX} 个字"))
         try:
             value = decimal_in(parsed.number, places=4, max_digits=18)
         except ValueError as exc:
-            self.problem(row, "指标值", f"指标值{exc}")
+            messages.append(("指标值", f"指标值{exc}"))
             value = None
         return operator, value, None, measure
-
-    def direction(self, row: Row):
-        raw = row.get("指标方向性")
-        direction = self.memo("direction", raw, lambda: normalize_direction(raw))
-        if direction is None:
-            self.problem(row, "指标方向性", f"无法识别“{raw}”（应为正向指标或反向指标）"
-                         if raw is not None else "指标方向性为空")
-        return direction
 
 
 def _units_by_name() -> dict[str, str]:

@@ -13,6 +13,10 @@ from decimal import Decimal
 from performance.domain import Direction, Operator, TargetRow
 from performance.normalize import clean_unit
 
+# Read once: an enum member's .value is a slow descriptor, asked for every indicator reviewed.
+_QUALITATIVE = Operator.QUALITATIVE.value
+_NEGATIVE = Direction.NEGATIVE.value
+
 
 @dataclass(frozen=True)
 class IndicatorFacts:
@@ -32,7 +36,7 @@ class IndicatorFacts:
 
     @property
     def quantitative(self) -> bool:
-        return self.operator != Operator.QUALITATIVE.value
+        return self.operator != _QUALITATIVE
 
     @property
     def clean_unit(self) -> str:
@@ -44,7 +48,7 @@ class IndicatorFacts:
 
     @property
     def is_negative(self) -> bool:
-        return self.direction == Direction.NEGATIVE.value
+        return self.direction == _NEGATIVE
 
 
 @dataclass(frozen=True)
@@ -101,5 +105,14 @@ def facts_from_rows(rows: Iterable[TargetRow], year: int | None = None) -> list[
     ]
 
 
+_TEXTS: dict = {}  # an enum member's .value is a slow descriptor: read each member once
+
+
 def _text(value) -> str:
-    return "" if value is None else str(getattr(value, "value", value))
+    try:
+        return _TEXTS[value]
+    except KeyError:
+        text = _TEXTS[value] = "" if value is None else str(getattr(value, "value", value))
+        return text
+    except TypeError:  # unhashable
+        return str(getattr(value, "value", value))

@@ -36,6 +36,11 @@ COUNT_SUFFIXES = ("数量", "数")
 NOT_COUNTS = ("指数", "系数", "倍数", "分数", "函数")
 NAME_SIMILARITY = 0.8  # 表13 and 表8 names this alike are taken for the same project
 ZERO = Decimal(0)
+# Enum values read once: an enum member's .value is a slow descriptor, and the rules run on
+# every indicator of an import.
+_BELOW = (Operator.LE.value, Operator.LT.value)
+_EQ = Operator.EQ.value
+_POSITIVE = Direction.POSITIVE.value
 
 
 @dataclass(frozen=True)
@@ -159,9 +164,9 @@ def _direction_conflict(ind: IndicatorFacts) -> bool:
     """As the scoring engine flags it: ≤ ＜ with 正向; ≥ ＞ ＝ (T ≠ 0) with 反向."""
     if not ind.quantitative or not ind.direction:
         return False
-    if ind.operator in (Operator.LE.value, Operator.LT.value):
-        return ind.direction == Direction.POSITIVE.value
-    if ind.operator == Operator.EQ.value and ind.target_value == 0:
+    if ind.operator in _BELOW:
+        return ind.direction == _POSITIVE
+    if ind.operator == _EQ and ind.target_value == 0:
         return False
     return ind.is_negative
 

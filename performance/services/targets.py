@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from budget.models import Project, ProjectCategory, Unit
 from performance.domain import Operator, TargetRow
-from performance.lengths import too_long
+from performance.lengths import max_length, too_long
 from performance.models import (
     AnnualGoal,
     Indicator,
@@ -168,8 +168,9 @@ def _validate(rows: list[TargetRow], levels) -> list[Problem]:
     level1_names = set(IndicatorLevel1.objects.values_list("name", flat=True))
     seen: dict[tuple[str, str, str], int | None] = {}
     project_facts: dict[tuple[str, str], tuple] = {}
+    limits = _length_limits()
     for row in rows:
-        problems += _length_problems(row)
+        problems += _length_problems(row, limits)
         if row.level1 not in level1_names:
             problems.append(Problem(row.source_row, "一级指标", f"未知的一级指标“{row.level1}”"))
         elif (row.level1, row.level2) not in levels:
@@ -216,12 +217,23 @@ _LENGTHS = (("单位代码", Unit, "code", "unit_code"), ("单位名称", Unit, 
             ("度量单位", Indicator, "unit", "unit"))
 
 
-def _length_problems(row: TargetRow) -> list[Problem]:
+def _length_problems(row: TargetRow, limits=None) -> list[Problem]:
     """Text longer than its column, whatever the source (PostgreSQL would refuse it with an
-    error, SQLite would store it): `第12行 [项目名称] 长度 300 超过上限 200 个字符`."""
-    return [Problem(row.source_row, column, message)
-            for column, model, field_name, attribute in _LENGTHS
-            if (message := too_long(model, field_name, getattr(row, attribute))) is not None]
+    error, SQLite would store it): `第12行 [项目名称] 长度 300 超过上限 200 个字符`.
+    `limits` (from _length_limits) saves reading the fields' limits again for each row."""
+    problems = []
+    for column, model, field_name, attribute, limit in limits or _length_limits():
+        value = getattr(row, attribute)
+        # too_long only for a value over the limit: the message stays too_long's own
+        if (limit is not None and value is not None and len(str(value)) > limit
+                and (message := too_long(model, field_name, value)) is not None):
+            problems.append(Problem(row.source_row, column, message))
+    return problems
+
+
+def _length_limits() -> list[tuple]:
+    return [(column, model, field_name, attribute, max_length(model, field_name))
+            for column, model, field_name, attribute in _LENGTHS]
 
 
 def _write(year, rows, levels, result, replace, category, functional_subject, proposer):
