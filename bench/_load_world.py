@@ -15,7 +15,7 @@ from pathlib import Path
 
 PERIOD = "2099-final"
 PASSWORD = "Load-Test-2099!x"  # every generated account's (one hash: PBKDF2 costs ~0.6 s)
-TARGET = Decimal(100)  # every indicator: ≥ 100; the clerks enter 100–130, no reason needed
+TARGET = Decimal(100)  # every indicator: ≥ 100; the clerks enter 100–115 (no reason needed: an overshoot ≥ 20 % asks for one)
 BUDGET = Decimal(100)  # every project's budget; the clerks enter 95–100 spent
 
 

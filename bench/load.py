@@ -45,6 +45,7 @@ from bench.database import OUT, choose_database, migrate  # noqa: E402
 
 STEPS = ("login", "home", "project", "save", "submit", "approve", "overview")
 KNEE_MS = 1000
+ACCESS_FORMAT = "%(m)s %(U)s %(s)s %(D)s"  # method, path, status, µs in the worker
 CACHE_DB, BROKER_DB = 11, 12  # Redis databases of their own: the machine's Redis is shared
 
 
@@ -52,18 +53,21 @@ def parse(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--users", default="", help="comma list of user counts (default: "
                         "50,150,300 on PostgreSQL, 20 on SQLite)")
-    parser.add_argument("--spawn-rate", type=float, default=5.0, help="users started per second")
+    parser.add_argument("--spawn-rate", type=float, default=2.0, help="users started per second")
     parser.add_argument("--seconds", type=float, default=60, help="steady seconds after the ramp")
     parser.add_argument("--workers", type=int, default=2 * harness.nproc() + 1)
     parser.add_argument("--think", default="1,3", help="seconds between a user's steps: min,max")
     parser.add_argument("--saves", type=int, default=3, help="saves per project before submit")
+    parser.add_argument("--double-click-every", type=int, default=4,
+                        help="every Nth submit of a clerk is posted twice at once (0: never)")
     parser.add_argument("--units", type=int, default=400)
     parser.add_argument("--projects-per-unit", type=int, default=12)
     parser.add_argument("--indicators-per-project", type=int, default=10)
     parser.add_argument("--keep", action="store_true", help="reuse the generated data")
     parser.add_argument("--no-redis", action="store_true", help="per-process cache, no Celery")
     return harness.parse_args(parser, {
-        "users": "6", "spawn_rate": 6.0, "seconds": 8.0, "workers": 1, "think": "0.1,0.4",
+        "users": "6", "spawn_rate": 6.0, "seconds": 10.0, "workers": 1, "think": "0.1,0.4",
+        "saves": 1, "double_click_every": 2,
         "units": 8, "projects_per_unit": 3, "indicators_per_project": 5, "no_redis": True},
         argv)
 
@@ -97,12 +101,13 @@ def free_port() -> int:
 
 
 def start_server(port: int, workers: int, log: Path) -> subprocess.Popen:
-    """gunicorn as deployed (deploy/gunicorn.conf.py), on 127.0.0.1:`port`, no access log;
-    returned once the login page answers."""
+    """gunicorn as deployed (deploy/gunicorn.conf.py), on 127.0.0.1:`port`, its access log
+    giving each request's time in the worker; returned once the login page answers."""
     server = subprocess.Popen(
         [str(ROOT / ".venv/bin/gunicorn"), "config.wsgi", "-c", str(ROOT / "deploy/gunicorn.conf.py"),
          "-w", str(workers), "-b", f"127.0.0.1:{port}", "--preload", "--access-logfile",
-         "/dev/null", "--log-level", "warning"], cwd=ROOT, env=os.environ.copy(),
+         str(log.with_name("access.log")), "--access-logformat", ACCESS_FORMAT,
+         "--log-level", "warning"], cwd=ROOT, env=os.environ.copy(),
         stdout=log.open("ab"), stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and server.poll() is None:
@@ -130,6 +135,7 @@ def run_locust(users: int, args, world: Path, out: Path, port: int) -> float:
     ramp = users / args.spawn_rate
     env = {**os.environ, "LOAD_WORLD": str(world), "LOAD_OUT": str(out),
            "LOAD_THINK": args.think, "LOAD_SAVES": str(args.saves),
+           "LOAD_SUBMIT_TWICE_EVERY": str(args.double_click_every),
            "LOAD_REVIEWERS": str(reviewers), "LOAD_FINANCE": str(finance)}
     started = time.time()
     seconds = int(ramp + args.seconds + 0.999)
@@ -180,6 +186,31 @@ def summarize(rows: list[tuple], acks: list[dict], since: float) -> dict:
             "saves_per_s": saves / span}
 
 
+def service_times(access: Path) -> dict:
+    """Median and p95 ms each step spent in a worker (gunicorn's access log): the rest of
+    what the client waited is the queue before a free worker (and the network)."""
+    times = {}
+    for line in access.read_text(encoding="utf-8", errors="replace").splitlines():
+        try:
+            method, path, _status, micros = line.split()
+        except ValueError:
+            continue
+        if path.startswith("/accounts/login"):
+            step = "login"
+        elif path.startswith("/dashboard"):
+            step = "overview"
+        elif path.endswith("/approve/"):
+            step = "approve"
+        elif path.startswith("/projects/"):
+            step = "save/submit" if method == "POST" else "project"
+        elif path == "/":
+            step = "home"
+        else:
+            continue
+        times.setdefault(step, []).append(int(micros) / 1000)
+    return {step: (statistics.median(ms), pct(ms, 95), len(ms)) for step, ms in times.items()}
+
+
 def print_table(title: str, summary: dict) -> None:
     print(f"\n  {title}: {summary['seconds']:.0f} s, {summary['rps']:.1f} requests/s, "
           f"{summary['saves_per_s']:.2f} acknowledged saves/s")
@@ -219,8 +250,10 @@ def one_run(users: int, args, label: str, port: int) -> dict:
     finally:
         stop(server)
     rows, acks = read_requests(out), world.read_acks(out)
-    # steady: every user started and logged in (a login costs ~0.6 s of PBKDF2 on this CPU)
-    steady = summarize(rows, acks, ramp_end + 5)
+    # steady: every user started and logged in (a login costs ~0.6 s of PBKDF2 on this CPU,
+    # so the logins of the ramp queue up: the steady part starts when the last one answered)
+    logins = [r[1] + r[2] / 1000 for r in rows if r[0] == "login"]
+    steady = summarize(rows, acks, max([ramp_end, *logins]))
     whole = summarize(rows, acks, min((r[1] for r in rows), default=time.time()))
     checked = world.verify(out)
     server_log = log.read_text(encoding="utf-8", errors="replace")
@@ -229,6 +262,9 @@ def one_run(users: int, args, label: str, port: int) -> dict:
     tracebacks = server_log.count("Internal Server Error")
     print_table("steady (all users started)", steady)
     print_table("whole run, ramp included", whole)
+    service = service_times(out / "access.log")
+    print("  in the worker (gunicorn access log, whole run): " + "; ".join(
+        f"{step} median {m:.0f} ms, p95 {p:.0f} ms" for step, (m, p, _) in service.items()))
     print(f"  at the end: {load}")
     print(f"  SQL check: {checked['saves']} acknowledged saves ({checked['values']} values), "
           f"{checked['submits']} submits, {checked['approves']} approvals; "
@@ -240,6 +276,7 @@ def one_run(users: int, args, label: str, port: int) -> dict:
     for problem in checked["problems"][:20]:
         print(f"    PROBLEM: {problem}")
     result = {"users": users, "label": label, "steady": steady, "whole": whole, "check": checked,
+              "service": service,
               "tracebacks": tracebacks, "locked": locked, "load": load}
     (out / "summary.json").write_text(json.dumps(result, indent=1, default=str))
     return result
@@ -254,9 +291,8 @@ def main(argv=None) -> int:
 
     django.setup()
     migrate(label, args.keep)
-    from budget.models import Unit
-
     from bench import _load_world as world
+    from budget.models import Unit
 
     counts = [int(n) for n in (args.users or ("50,150,300" if label == "PostgreSQL" else "20"))
               .split(",")]
