@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from budget.models import Unit
 from performance.domain import Operator
@@ -39,9 +39,9 @@ INDICATOR_VALUES = ("id", "project_id", "project__unit_id", "project__name", "le
                     "weight", "direction", "project__budget_amount", "project__goal__text")
 
 
-@dataclass(frozen=True)
-class Target:
-    """A stored indicator as the importer needs it."""
+class Target(NamedTuple):
+    """A stored indicator as the importer needs it (a tuple: a year has 100,000s, and a
+    frozen dataclass costs a setattr per field to build)."""
 
     id: int
     project_id: int
@@ -161,6 +161,7 @@ class RowReader:
         self.problems = ProblemLog()  # the first IMPORT_MAX_ERRORS kept, all counted
         self.records: dict[int, tuple[int, dict]] = {}
         self.rows_of: dict[int, int] = {}
+        self.targets: dict[int, Target] = {}  # the matched indicators, for the write
         self.projects: dict[int, dict] = {}
         self.first_rows: dict[int, int] = {}
         self.project_names: dict[int, str] = {}
@@ -192,6 +193,7 @@ class RowReader:
             self.problem(row, "三级指标", f"与第{self.rows_of[target.id]}行是同一指标“{target.name}”")
             return
         self.rows_of[target.id] = row.number
+        self.targets[target.id] = target
         self.unit_ids.add(unit_id)
         self.read_versions(row, target)
         self.first_rows.setdefault(target.project_id, row.number)
