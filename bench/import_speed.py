@@ -295,16 +295,16 @@ def target_steps():
 
 def actuals_steps():
     """The steps of import_actuals: the reader, then (the rest) matching and normalizing the
-    rows, services.values.prepare (locks, workflow checks, merge) and apply (the writes and
-    history rows), of which refresh_snapshots (the stored scores and lights)."""
+    rows, services.values_bulk.prepare_bulk (locks, workflow checks, merge) and apply_bulk
+    (the writes and history rows), of which refresh_snapshots (the stored scores and lights)."""
     from performance.excel import actuals_import
-    from performance.services import values
+    from performance.services import values_bulk
 
     steps = harness.Steps(rest="match + normalize (the rest)")
     steps.wrap(actuals_import, "read_table", "read")
-    steps.wrap(actuals_import, "prepare", "check + merge (prepare)")
-    steps.wrap(actuals_import, "apply", "write + history (apply)")
-    steps.wrap(values, "refresh_snapshots", "refresh", within="write + history (apply)")
+    steps.wrap(actuals_import, "prepare_bulk", "check + merge (prepare)")
+    steps.wrap(actuals_import, "apply_bulk", "write + history (apply)")
+    steps.wrap(values_bulk, "refresh_snapshots", "refresh", within="write + history (apply)")
     return steps
 
 
