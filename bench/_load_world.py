@@ -154,15 +154,19 @@ def verify(folder: Path) -> dict:
     users = dict(User.objects.filter(username__startswith="load-").values_list("username", "id"))
     problems = []
     # history rows as (indicator, value, user) and (project, spent, user): page channel only
-    ind_history = set()
-    for iid, value, uid in IndicatorRecord.history.model.objects.filter(
+    ind_history, written = set(), {}  # written: (indicator, value) → its latest write (epoch)
+    for iid, value, uid, when in IndicatorRecord.history.model.objects.filter(
             period_id=period.pk, history_channel=Channel.PAGE).values_list(
-            "indicator_id", "actual_value", "history_user_id"):
+            "indicator_id", "actual_value", "history_user_id", "history_date"):
         ind_history.add((iid, value, uid))
-    proj_history = set(ProjectRecord.history.model.objects.filter(
-        period_id=period.pk, history_channel=Channel.PAGE).values_list(
-        "project_id", "spent", "history_user_id"))
-    last_value, last_spent = {}, {}
+        written[("i", iid, value)] = max(written.get(("i", iid, value), 0), when.timestamp())
+    proj_history = set()
+    for pid, spent, uid, when in ProjectRecord.history.model.objects.filter(
+            period_id=period.pk, history_channel=Channel.PAGE).values_list(
+            "project_id", "spent", "history_user_id", "history_date"):
+        proj_history.add((pid, spent, uid))
+        written[("p", pid, spent)] = max(written.get(("p", pid, spent), 0), when.timestamp())
+    last_value, last_spent, acked_at = {}, {}, {}
     saves = submits = approves = 0
     acked_submits, acked_approves = defaultdict(int), defaultdict(int)
     for ack in acks:
@@ -172,12 +176,14 @@ def verify(folder: Path) -> dict:
             for iid, text in ack["values"].items():
                 value = Decimal(text)
                 last_value[int(iid)] = value
+                acked_at[("i", int(iid))] = ack["t"]
                 if (int(iid), value, uid) not in ind_history:
                     problems.append(f"save acknowledged at {ack['t']:.3f} by {ack['user']}: "
                                     f"indicator {iid} = {text} has no history row")
             if ack.get("spent") is not None:
                 spent = Decimal(ack["spent"])
                 last_spent[ack["project"]] = spent
+                acked_at[("p", ack["project"])] = ack["t"]
                 if (ack["project"], spent, uid) not in proj_history:
                     problems.append(f"save acknowledged by {ack['user']}: project "
                                     f"{ack['project']} spent {spent} has no history row")
@@ -190,25 +196,27 @@ def verify(folder: Path) -> dict:
     stored = dict(IndicatorRecord.objects.filter(
         period=period, indicator_id__in=list(last_value)).values_list("indicator_id",
                                                                      "actual_value"))
-    values_seen = {(iid, value) for iid, value, _ in ind_history}
     superseded = 0  # a later write the client never saw acknowledged (a timeout): allowed
+
+    def later(kind, key, value) -> bool:
+        return written.get((kind, key, value), 0) > acked_at[(kind, key)]
+
     for iid, value in last_value.items():
         if stored.get(iid) != value:
-            if (iid, stored.get(iid)) in values_seen:
+            if later("i", iid, stored.get(iid)):
                 superseded += 1
             else:
                 problems.append(f"indicator {iid}: last acknowledged {value}, stored "
-                                f"{stored.get(iid)} (no history row of it)")
+                                f"{stored.get(iid)} (no later write of it)")
     spent_now = dict(ProjectRecord.objects.filter(
         period=period, project_id__in=list(last_spent)).values_list("project_id", "spent"))
-    spent_seen = {(pid, value) for pid, value, _ in proj_history}
     for pid, value in last_spent.items():
         if spent_now.get(pid) != value:
-            if (pid, spent_now.get(pid)) in spent_seen:
+            if later("p", pid, spent_now.get(pid)):
                 superseded += 1
             else:
                 problems.append(f"project {pid}: last acknowledged spent {value}, stored "
-                                f"{spent_now.get(pid)} (no history row of it)")
+                                f"{spent_now.get(pid)} (no later write of it)")
     steps = defaultdict(lambda: defaultdict(int))
     for pid, reason in ProjectRecord.history.model.objects.filter(
             period_id=period.pk, history_change_reason__in=[
