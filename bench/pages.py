@@ -3,6 +3,7 @@ gunicorn, against a bare one-query view (the floor).
 
     .venv/bin/python bench/pages.py [--keep] [--requests 150] [--seconds 240] [--smoke]
                                     [--units 400] [--projects 6000] [--indicators 100000]
+                                    [--scale 10]
     BENCH_DATABASE_URL=postgres://... .venv/bin/python bench/pages.py
 
 Generates 400 units, 6,000 projects and 100,000 indicators with values in one monitoring
@@ -13,14 +14,17 @@ stopping early after --seconds. It does so twice: as deployed, where a page seen
 served from the page cache (performance.services.page_cache) while its data are unchanged,
 and with that cache off (PAGE_CACHE_SECONDS=0), where every request reads and renders the page
 as the first view after a change does. Prints median and 95th percentile per page for both
-and checks the goals on the first: each page's median ≤ 4 × the floor's, p95 under 300 ms.
-Uses its own SQLite file under bench/out/ unless BENCH_DATABASE_URL is set. --smoke: the same
-with 20 units, 100 projects, 2,000 indicators and 5 timed requests per page.
+and checks the goals: as deployed, each page's median ≤ 4 × the floor's and p95 under 300 ms;
+cache off, p95 under 300 ms for the home and project pages and under 1 s for the finance
+overview. --scale K multiplies the three sizes (10: a province, 4,000 units, 60,000 projects,
+1,000,000 indicators; bench/pages_site/world.py writes them in a minute or two).
+Uses its own SQLite file under bench/out/ (pages-xK.sqlite3 at a scale) unless
+BENCH_DATABASE_URL is set. --smoke: the same with 20 units, 100 projects, 2,000 indicators and
+5 timed requests per page.
 """
 
 import argparse
 import os
-import random
 import shutil
 import socket
 import statistics
@@ -30,7 +34,6 @@ import tempfile
 import time
 import urllib.request
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,10 +41,10 @@ sys.path.insert(0, str(ROOT))
 
 from bench import harness  # noqa: E402
 from bench.database import choose_database, migrate  # noqa: E402
+from bench.pages_site.world import BIG, generate  # noqa: E402,F401  (dashboard.py's too)
 
 SETTINGS = "bench.pages_site.settings"
-BIG = 20  # indicators of the project page
-WARMUP, RATIO_GOAL, P95_GOAL_MS = 5, 4.0, 300
+WARMUP, RATIO_GOAL, P95_GOAL_MS, COLD_OVERVIEW_GOAL_MS = 5, 4.0, 300, 1000
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,9 @@ def add_size_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--units", type=int, default=full.units)
     parser.add_argument("--projects", type=int, default=full.projects)
     parser.add_argument("--indicators", type=int, default=full.indicators)
+    parser.add_argument("--scale", type=int, default=1,
+                        help="multiply units, projects and indicators (10: a province, 4,000 "
+                             "units, 60,000 projects, 1,000,000 indicators)")
 
 
 def smoke_sizes(**more) -> dict:
@@ -68,14 +74,17 @@ def smoke_sizes(**more) -> dict:
 
 
 def size_of(args) -> Size:
-    size = Size(args.units, args.projects, args.indicators)
+    k = args.scale
+    size = Size(args.units * k, args.projects * k, args.indicators * k)
     if size.projects < max(2, size.units) or size.indicators < BIG + size.projects - 1:
         raise SystemExit(f"{size}: at least one project per unit and one indicator per project")
     return size
 
 
-def setup_django(keep: bool, smoke: bool = False) -> str:
-    label = choose_database("pages", keep, smoke=smoke)
+def setup_django(keep: bool, smoke: bool = False, scale: int = 1) -> str:
+    """Django set up on the benchmark's database (SQLite: one file per scale)."""
+    name = "pages" if scale == 1 else f"pages-x{scale}"
+    label = choose_database(name, keep, smoke=smoke)
     os.environ["DJANGO_SETTINGS_MODULE"] = SETTINGS
     os.environ["DEBUG"] = "0"
     import django
@@ -83,85 +92,6 @@ def setup_django(keep: bool, smoke: bool = False) -> str:
     django.setup()
     migrate(label, keep)
     return label
-
-
-def _indicator(project, position, level2, rng):
-    from performance.domain import Direction, Grade, Operator
-    from performance.models import Indicator
-
-    name = level2.level1.name
-    if position % 10 == 9:
-        fields = {"operator": Operator.QUALITATIVE, "target_grade": Grade.EXCELLENT, "unit": ""}
-    elif "成本" in name:
-        fields = {"operator": Operator.LE, "target_value": Decimal(rng.randint(1, 50)),
-                  "unit": "万元"}
-    elif "数量" in level2.name:
-        fields = {"operator": Operator.GE, "target_value": Decimal(rng.randint(10, 5000)),
-                  "unit": "人次"}
-    else:
-        fields = {"operator": Operator.GE, "target_value": Decimal(rng.randint(80, 100)),
-                  "unit": "%"}
-    negative = fields["operator"] == Operator.LE
-    return Indicator(project=project, level1_id=level2.level1_id, level2=level2,
-                     name=f"{name[:2]}指标{position:02d}：保障社会保险经办服务的长名称指标",
-                     weight=Decimal("4.5"), position=position,
-                     direction=Direction.NEGATIVE if negative else Direction.POSITIVE, **fields)
-
-
-def _record(indicator, period, rng):
-    from performance.domain import DeviationReason, Grade, Likelihood
-    from performance.models import IndicatorRecord
-
-    share = Decimal(rng.randint(20, 130)) / 100
-    fields = {}
-    if indicator.target_grade:
-        fields.update(actual_grade=rng.choice(list(Grade)).value,
-                      expected_grade=rng.choice(list(Grade)).value)
-    else:
-        fields.update(actual_value=(indicator.target_value * share * 7 / 12).quantize(
-            Decimal("0.01")), expected_value=(indicator.target_value * share).quantize(
-            Decimal("0.01")))
-    if share < Decimal("0.8"):
-        fields.update(likelihood=Likelihood.POSSIBLE.value, corrective_measures="加快进度",
-                      deviation_reasons=[rng.choice(list(DeviationReason)).value])
-    else:
-        fields["likelihood"] = Likelihood.CERTAIN.value
-    return IndicatorRecord(indicator=indicator, period=period, **fields)
-
-
-def generate(period, size: Size):
-    """The data; returns the project with exactly BIG indicators."""
-    from budget.models import Project, ProjectCategory, Unit
-    from performance.models import Indicator, IndicatorLevel2, IndicatorRecord, ProjectRecord
-    from performance.models import WorkflowStatus as S
-
-    rng = random.Random(2025)
-    levels = list(IndicatorLevel2.objects.select_related("level1"))
-    units = Unit.objects.bulk_create(
-        Unit(code=f"B{i:05d}", name=f"广元市基准测试第{i}社会保险事务服务中心")
-        for i in range(size.units))
-    per_unit = size.projects // size.units
-    projects = Project.objects.bulk_create(
-        (Project(unit=unit, year=period.year, name=f"社会保险经办能力提升专项经费（第{u}-{p}期）",
-                 category=rng.choice(ProjectCategory.values),
-                 budget_amount=Decimal(rng.randint(10, 500))) for u, unit in enumerate(units)
-         for p in range(per_unit)), batch_size=2000)
-    statuses = [S.DRAFT, S.DRAFT, S.SUBMITTED, S.APPROVED, S.RETURNED]
-    ProjectRecord.objects.bulk_create(
-        (ProjectRecord(project=p, period=period, status=(status := rng.choice(statuses)),
-                       return_reason="请补充说明" if status == S.RETURNED else "",
-                       spent=(p.budget_amount * Decimal(rng.randint(5, 90)) / 100).quantize(
-                           Decimal("0.01"))) for p in projects), batch_size=2000)
-    counts = [BIG] + [(size.indicators - BIG) // (len(projects) - 1)] * (len(projects) - 1)
-    for i in range(size.indicators - sum(counts)):
-        counts[1 + i] += 1
-    indicators = [_indicator(project, position, levels[position % len(levels)], rng)
-                  for project, count in zip(projects, counts, strict=True)
-                  for position in range(count)]
-    Indicator.objects.bulk_create(indicators, batch_size=5000)
-    IndicatorRecord.objects.bulk_create((_record(i, period, rng) for i in indicators),
-                                        batch_size=5000)
-    return projects[0]
 
 
 def history_for(project, period, filler):
@@ -260,7 +190,7 @@ def main():
     add_size_options(parser)
     args = harness.parse_args(parser, smoke_sizes(requests=5, seconds=10))
     size = size_of(args)
-    label = setup_django(args.keep, args.smoke)
+    label = setup_django(args.keep, args.smoke, args.scale)
 
     from django.contrib.auth.models import User
 
@@ -318,13 +248,15 @@ def main():
             stop(server)
     (deployed_name, deployed), (cold_name, cold) = runs.items()
     ok = report(deployed, f"{label}, {deployed_name}")
-    report(cold, f"{label}, {cold_name}", judged=False)
-    print(f"\ngoals (median ≤ {RATIO_GOAL:g}× floor, p95 < {P95_GOAL_MS} ms) as deployed: "
-          f"{'all met' if ok else 'NOT met'}")
+    cold_ok = report(cold, f"{label}, {cold_name}", cold=True)
+    print(f"\ngoals as deployed (median ≤ {RATIO_GOAL:g}× floor, p95 < {P95_GOAL_MS} ms): "
+          f"{'all met' if ok else 'NOT met'}; cache off (p95 < {P95_GOAL_MS} ms, the overview "
+          f"< {COLD_OVERVIEW_GOAL_MS} ms): {'all met' if cold_ok else 'NOT met'}")
 
 
-def report(timings: dict, label: str, judged: bool = True) -> bool:
-    """Print the figures; whether every page met the goals (`judged`: say so per page)."""
+def report(timings: dict, label: str, cold: bool = False) -> bool:
+    """Print the figures; whether every page met the goals (`cold`: the cache-off ones, p95
+    only: under COLD_OVERVIEW_GOAL_MS for the finance overview, P95_GOAL_MS for the rest)."""
     floor_name = next(iter(timings))
     floor = statistics.median(timings[floor_name])
     print(f"\ngunicorn, 2 workers, 127.0.0.1, {label}; "
@@ -334,11 +266,15 @@ def report(timings: dict, label: str, judged: bool = True) -> bool:
     for name, values in timings.items():
         median, high = statistics.median(values), p95(values)
         ratio = median / floor
-        met = name == floor_name or (ratio <= RATIO_GOAL and high * 1000 < P95_GOAL_MS)
+        if cold:
+            limit = COLD_OVERVIEW_GOAL_MS if "overview" in name else P95_GOAL_MS
+            met = high * 1000 < limit
+        else:
+            met = ratio <= RATIO_GOAL and high * 1000 < P95_GOAL_MS
+        met |= name == floor_name
         ok &= met
         verdict = "—" if name == floor_name else ("met" if met else "MISSED")
-        print(f"{name:44} {median * 1000:10.1f} {high * 1000:8.1f} {ratio:8.2f}  "
-              f"{verdict if judged else '(shown)'}")
+        print(f"{name:44} {median * 1000:10.1f} {high * 1000:8.1f} {ratio:8.2f}  {verdict}")
     return ok
 
 

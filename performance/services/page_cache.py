@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 from collections.abc import Callable, Iterable
 from typing import TypeVar
 
@@ -122,18 +123,63 @@ def periods_key(periods: Iterable) -> str:
                     f"{p.lock_reason}" for p in periods)
 
 
+# Single flight: right after a change every request of a busy page misses at once (the version
+# moved); at province scale one build of the finance overview costs a second of CPU, so N
+# requests building it side by side on two cores take N seconds each. The first to miss takes a
+# build lock (cache.add: atomic in Redis and in the per-process memory cache) and builds; the
+# others wait for its copy, polling, rather than build the same thing. Never a stale copy: the
+# key holds the version, and a page must show a change on the next request. A waiter builds for
+# itself when the lock is gone without a copy (the builder failed, or the cache cannot be
+# reached: DegradingRedisCache answers add with False and get with a miss) or after
+# BUILD_WAIT_SECONDS (a builder slower than that, or dead before its lock expired).
+BUILD_LOCK_SECONDS = 30
+BUILD_WAIT_SECONDS = 10
+POLL_SECONDS = (0.005, 0.1)  # the first wait, and the longest between two looks
+
+
 def cached(name: str, parts: Iterable, compute: Callable[[], T]) -> T:
-    """compute() once per (name, parts) for PAGE_CACHE_SECONDS (every time when it is 0)."""
+    """compute() once per (name, parts) for PAGE_CACHE_SECONDS (every time when it is 0); while
+    one caller computes, the others asking for the same wait for its result (single flight)."""
     seconds = cache_seconds()
     if seconds <= 0:
         return compute()
     digest = hashlib.sha256("\x1f".join(map(str, parts)).encode()).hexdigest()[:32]
     key = f"page:{name}:{digest}"
     value = cache.get(key)
-    if value is None:
+    if value is not None:
+        return value
+    lock = f"{key}:building"
+    if not cache.add(lock, 1, BUILD_LOCK_SECONDS):
+        value = _wait_for(key, lock)
+        if value is not None:
+            return value
+        # the builder is gone without a copy, or the cache is unreachable: build here, once
+        # more taking the lock (a no-op when the cache is down)
+        if not cache.add(lock, 1, BUILD_LOCK_SECONDS):
+            value = compute()
+            cache.set(key, value, seconds)
+            return value
+    try:
         value = compute()
         cache.set(key, value, seconds)
+    finally:
+        cache.delete(lock)
     return value
+
+
+def _wait_for(key: str, lock: str):
+    """The copy another caller is building under `lock`, or None when the lock went without
+    one or after BUILD_WAIT_SECONDS."""
+    wait = getattr(settings, "PAGE_CACHE_BUILD_WAIT_SECONDS", BUILD_WAIT_SECONDS)
+    deadline = time.monotonic() + wait
+    pause, longest = POLL_SECONDS
+    while cache.get(lock) is not None and time.monotonic() < deadline:
+        time.sleep(pause)
+        value = cache.get(key)
+        if value is not None:
+            return value
+        pause = min(pause * 2, longest)
+    return cache.get(key)
 
 
 def cached_html(name: str, parts: Iterable, render: Callable[[dict], str],
