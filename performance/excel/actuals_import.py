@@ -82,10 +82,13 @@ def import_actuals(file, period, *, units: Iterable | None = None, dry_run: bool
     allowed = _unit_ids(units)
     matcher = Matcher.load(period.year, allowed, table)
     reader = RowReader(table, matcher, allowed)
-    for row in table.rows:
+    rows, table.rows = table.rows, []
+    for index, row in enumerate(rows):
         _check_period(reader, row, period)
         reader.read(row)
-    table.rows = []  # the row objects go before the write's own data is built: a lower peak
+        rows[index] = None  # each row object goes once read: the peak is not rows + records
+    del rows
+    reader.matcher = matcher = None  # its lookup maps are not needed by the write
     report(50)
     if reader.problems:
         raise ExcelImportError(reader.problems, table.filename)
@@ -94,6 +97,7 @@ def import_actuals(file, period, *, units: Iterable | None = None, dry_run: bool
                                table.filename)
     write = _write(reader, period, user, channel, clear_blanks, overwrite,
                    filename or table.filename or _name(file))
+    rows_read, reader.records = len(reader.records), {}  # the write holds the values now
     report(60)
     with transaction.atomic():
         try:
@@ -109,7 +113,7 @@ def import_actuals(file, period, *, units: Iterable | None = None, dry_run: bool
         else:
             written = apply_bulk(plan)
     report(100)
-    return _result(len(reader.records), written, dry_run)
+    return _result(rows_read, written, dry_run)
 
 
 def _check_period(reader: RowReader, row, period) -> None:

@@ -53,7 +53,7 @@ from .values import (
     _Project,
 )
 
-CHUNK = 2000  # ids per IN (…) list; records per UPDATE executemany
+CHUNK = 2000  # ids per IN (…) list; records written (and their history) at a time
 COLUMNS = tuple(f.attname for f in IndicatorRecord._meta.concrete_fields)
 # The value of each of these is sent as it is (str, int, Decimal, None); the others (datetime,
 # JSON) are prepared by their field, as the ORM would store them.
@@ -226,10 +226,20 @@ def apply_bulk(plan: BulkPlan) -> WriteResult:
     actor_id = getattr(write.actor, "pk", None)
     new_row = {"period_id": plan.period.pk, "version": 0, "updated_at": now,
                "updated_by_id": actor_id}
-    created = [{**RECORD_DEFAULTS, **new_row, "indicator_id": indicator.id,
-                **{f: stored(f, v) for f, v in writes.items()}} for indicator, writes in plan.new]
-    insert_indicator_records(created, plan.period)
-    _update_saved(plan.changed, now, write.actor)
+    # CHUNK records at a time, each with its history rows: the rows built for the statements
+    # never exist for the whole import at once.
+    for start in range(0, len(plan.new), CHUNK):
+        created = [{**RECORD_DEFAULTS, **new_row, "indicator_id": indicator.id,
+                    **{f: stored(f, v) for f, v in writes.items()}}
+                   for indicator, writes in plan.new[start:start + CHUNK]]
+        insert_indicator_records(created, plan.period)
+        write_history(IndicatorRecord, created, "+", now, write.actor, write.channel,
+                      write.reason)
+    for start in range(0, len(plan.changed), CHUNK):
+        chunk = plan.changed[start:start + CHUNK]
+        _update_saved(chunk, now, write.actor)
+        write_history(IndicatorRecord, [r for r, _ in chunk], "~", now, write.actor,
+                      write.channel, write.reason)
     stamp = {"updated_at": now, "updated_by": write.actor}
     projects = []
     for _, record, writes in plan.project_writes:
@@ -237,12 +247,10 @@ def apply_bulk(plan: BulkPlan) -> WriteResult:
         projects.append((record, writes))
     update_records(ProjectRecord, ["project", "period"], projects)
     first = [r for r, _ in projects if r.id in plan.created_records]
-    for model, records, kind in (
-        (IndicatorRecord, created, "+"), (IndicatorRecord, [r for r, _ in plan.changed], "~"),
-        (ProjectRecord, first, "+"),
-        (ProjectRecord, [r for r, _ in projects if r.id not in plan.created_records], "~"),
-    ):
-        write_history(model, records, kind, now, write.actor, write.channel, write.reason)
+    for records, kind in ((first, "+"),
+                          ([r for r, _ in projects if r.id not in plan.created_records], "~")):
+        write_history(ProjectRecord, records, kind, now, write.actor, write.channel,
+                      write.reason)
     if plan.result.changed_projects:
         refresh_snapshots(plan.period, sorted(plan.result.changed_projects))
     return plan.result
@@ -250,8 +258,8 @@ def apply_bulk(plan: BulkPlan) -> WriteResult:
 
 def _update_saved(changed: list[tuple[Saved, dict]], now, actor) -> None:
     """UPDATE the changed fields of saved records (and version, updated_at, updated_by), one
-    executemany per set of fields per CHUNK; the Saved rows take the new values (their history
-    rows are written from them)."""
+    executemany per set of fields; the Saved rows take the new values (their history rows are
+    written from them)."""
     groups: dict[tuple, list] = {}
     for rec, writes in changed:
         for name, value in writes.items():
@@ -268,11 +276,10 @@ def _update_saved(changed: list[tuple[Saved, dict]], now, actor) -> None:
             quote(meta.pk.column))
         attnames = [f.attname for f in fields]
         with connection.cursor() as cursor:
-            for start in range(0, len(records), CHUNK):
-                cursor.executemany(sql, [
-                    [v if p is None else p(v)
-                     for p, v in zip(prepare, [getattr(r, a) for a in attnames], strict=True)]
-                    + [r.id] for r in records[start:start + CHUNK]])
+            cursor.executemany(sql, [
+                [v if p is None else p(v)
+                 for p, v in zip(prepare, [getattr(r, a) for a in attnames], strict=True)]
+                + [r.id] for r in records])
 
 
 def _memo(field):
