@@ -165,23 +165,27 @@ class Summary:
 
 
 def summary(period) -> Summary:
-    """Totals, grade distributions and light counts: one aggregate and one grouped query."""
+    """Totals, grade distributions and light counts: one grouped query (the totals are the
+    sums of its groups; a second aggregate over every project cost as much again at province
+    scale)."""
     qs = _projects(period, None)
-    totals = qs.aggregate(
-        n=Count("id"),
-        budget=Coalesce(Sum(Coalesce("adjusted_amount", "budget_amount")), Value(Decimal(0))),
-        spent=Coalesce(Sum("rec__spent"), Value(Decimal(0))))
     grades = dict.fromkeys([*GRADE_NAMES, NOT_ENTERED, NO_GRADE], 0)
     projected = dict.fromkeys([*GRADE_NAMES, NOT_ENTERED, NO_PROJECTION], 0)
     lights = dict.fromkeys([*(light.value for light in LIGHTS), ""], 0)
+    count, budget, spent = 0, Decimal(0), Decimal(0)
     rows = (qs.annotate(g=_grade(), p=_projected_grade(), lt=Coalesce(F("rec__light"), Value("")))
-            .values("g", "p", "lt").annotate(n=Count("id")).values_list("g", "p", "lt", "n"))
-    for grade, proj, light, n in rows:
+            .values("g", "p", "lt")
+            .annotate(n=Count("id"), budget=Sum(Coalesce("adjusted_amount", "budget_amount")),
+                      spent=Sum("rec__spent"))
+            .values_list("g", "p", "lt", "n", "budget", "spent"))
+    for grade, proj, light, n, group_budget, group_spent in rows:
         grades[grade or NO_GRADE] += n
         projected[proj] += n
         lights[light] += n
-    return Summary(totals["n"], totals["budget"], totals["spent"], period.cutoff_month,
-                   grades, projected, lights)
+        count += n
+        budget += group_budget or 0
+        spent += group_spent or 0
+    return Summary(count, budget, spent, period.cutoff_month, grades, projected, lights)
 
 
 def grade_table(current: dict[str, int], projected: dict[str, int]):
