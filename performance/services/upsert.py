@@ -12,6 +12,7 @@ every row before anything is written.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 from django.db import connection
 
@@ -74,6 +75,83 @@ def upsert(model, rows: list[dict], *, unique: list[str] | None, update: list[st
             )
             statements += 1
     return statements
+
+
+def upsert_tuples(model, names: Sequence[str], rows: Iterable[tuple], *,
+                  unique: list[str] | None, update: list[str],
+                  constants: Mapping[str, object] | None = None) -> int:
+    """`upsert` for rows given as plain tuples of the `names` fields (attnames, in that order),
+    with no dict per row: `constants` (the same value for every row, such as one updated_at
+    per run) and every other field's default are prepared once and appended. On SQLite the
+    rows go through one executemany of a one-row statement per chunk (the driver binds them
+    in C, and Django converts the short statement's placeholders once, where a 2,000-row
+    statement is rewritten by a regex each time); on PostgreSQL as multi-row statements.
+    Returns the statements (executemany calls) run."""
+    constants = dict(constants or {})
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    by_name = {f.attname: f for f in fields}
+    given = [by_name[name] for name in names]
+    fixed = [f for f in fields if f.attname not in names]
+    tail = tuple(_prepared(f, constants.get(f.attname, f.get_default())) for f in fixed)
+    preparers = [(i, prep) for i, f in enumerate(given) if (prep := _preparer(f)) is not None]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in (*given, *fixed))
+    placeholder = "(" + ", ".join(["%s"] * (len(given) + len(fixed))) + ")"
+    sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES "
+    on_conflict = _on_conflict(model, unique, update)
+    statements = 0
+    chunk_rows = CHUNK if connection.vendor == "sqlite" else max(
+        1, min(MAX_ROWS, max_params() // (len(given) + len(fixed))))
+    with connection.cursor() as cursor:
+        for chunk in _chunks(rows, chunk_rows):
+            if preparers:
+                chunk = [_prepare_row(row, preparers) for row in chunk]
+            if tail:
+                chunk = [row + tail for row in chunk]
+            if connection.vendor == "sqlite":
+                cursor.executemany(f"{sql}{placeholder}{on_conflict}", chunk)
+            else:
+                cursor.execute(f"{sql}{', '.join([placeholder] * len(chunk))}{on_conflict}",
+                               [value for row in chunk for value in row])
+            statements += 1
+    return statements
+
+
+CHUNK = 10_000  # rows per executemany on SQLite: bounded memory, few calls
+
+
+def _chunks(rows: Iterable[tuple], size: int) -> Iterator[list[tuple]]:
+    chunk: list[tuple] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _prepare_row(row: tuple, preparers) -> tuple:
+    values = list(row)
+    for index, prepare in preparers:
+        values[index] = prepare(values[index])
+    return tuple(values)
+
+
+def _prepared(field, value):
+    prepare = _preparer(field)
+    return value if prepare is None else prepare(value)
+
+
+def _on_conflict(model, unique: list[str] | None, update: list[str]) -> str:
+    if unique is None:
+        return ""
+    quote = connection.ops.quote_name
+    updates = ", ".join(f"{quote(c)} = EXCLUDED.{quote(c)}"
+                        for c in (model._meta.get_field(n).column for n in update))
+    conflict = ", ".join(quote(model._meta.get_field(n).column) for n in unique)
+    return f" ON CONFLICT ({conflict}) " + (f"DO UPDATE SET {updates}" if updates
+                                           else "DO NOTHING")
 
 
 # Values of these fields go to the driver as they are (get_db_prep_save returns them unchanged:
