@@ -265,9 +265,11 @@ def _light_order(field: str) -> Case:
 # ---------------------------------------------------------------- projects to watch
 
 
-def watch_list(period, limit: int = WATCH_LIMIT):
+def watch_list(period, limit: int = WATCH_LIMIT, count: int | None = None):
     """Red, then yellow projects of every unit, the lowest projected score first (a lit
-    project has something entered; `missing` counts its indicators without a value)."""
+    project has something entered; `missing` counts its indicators without a value); and how
+    many there are — `count` when the caller knows it (summary's red and yellow lights count
+    the same projects), saving a count over every project of the period."""
     qs = (_projects(period, None).filter(rec__light__in=[Light.RED, Light.YELLOW])
           .annotate(light_order=_light_order("rec__light"))
           .order_by("light_order", F("rec__projected_total").asc(nulls_first=True), "id")
@@ -275,7 +277,8 @@ def watch_list(period, limit: int = WATCH_LIMIT):
                        "adjusted_amount", "rec__spent", "rec__score_total",
                        "rec__projected_total", "rec__light", "rec__execution_light",
                        "rec__status", "rec__indicators_missing"))
-    count = qs.count()
+    if count is None:
+        count = qs.count()
     keys = ("id", "name", "unit_code", "unit_name", "budget", "adjusted", "spent", "score",
             "projected", "light", "execution_light", "status", "missing")
     rows = [dict(zip(keys, row, strict=True)) for row in qs[:limit]]

@@ -7,6 +7,7 @@ from functools import cached_property
 
 from django.core.paginator import Paginator
 
+from performance.domain import Light
 from performance.services.dashboard_cache import snapshot_version
 from performance.services.overview import (
     PAGE_SIZE,
@@ -70,7 +71,9 @@ class OverviewPage:
 
     @cached_property
     def _watch(self):
-        return self._cached("watch", lambda: watch_list(self.period))
+        lights = self.summary.lights  # the same red and yellow projects, already counted
+        count = lights.get(Light.RED.value, 0) + lights.get(Light.YELLOW.value, 0)
+        return self._cached("watch", lambda: watch_list(self.period, count=count))
 
     @property
     def watch(self):
