@@ -56,7 +56,9 @@ OPENPYXL = "openpyxl read-only iteration: 表13 (comparison)"
 
 
 def setup_django(smoke: bool) -> str:
-    label = choose_database("import_speed", keep=False, smoke=smoke)
+    # BENCH_SQLITE_NAME: a file of one's own under bench/out/ when several people measure at once
+    label = choose_database(os.environ.get("BENCH_SQLITE_NAME", "import_speed"), keep=False,
+                            smoke=smoke)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ["DEBUG"] = "0"  # no query log: measure what production runs
     import django
@@ -280,7 +282,10 @@ def import_export_rows(keys):
 def target_steps():
     """The steps of import_targets, through the names performance.excel.targets_import
     calls: the reader, read_targets (reader + normalizing), the review, the writer
-    (services.targets.apply_targets), the carry-over and the missing-projects report."""
+    (services.targets.apply_targets), the carry-over and the missing-projects report.
+    The import streams its rows (read_table(stream=True)): "read" is opening the file,
+    loading the sheet and finding the header; each row is built as it is converted, so
+    building the rows counts in "normalize"."""
     from performance.excel import targets_import
 
     steps = harness.Steps()

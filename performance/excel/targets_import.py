@@ -135,6 +135,7 @@ class _Converter:
         self.problems = ProblemLog()  # the first IMPORT_MAX_ERRORS kept, all counted
         self._memo: dict[tuple, object] = {}
         self._bodies: dict[tuple, tuple] = {}
+        self._heads: dict[tuple, tuple] = {}
         self.lengths = [(column, model, field_name, max_length(model, field_name))
                         for column, model, field_name in (("单位代码", Unit, "code"),
                                                           ("单位名称", Unit, "name"),
@@ -157,21 +158,15 @@ class _Converter:
     def convert(self, row: Row) -> TargetRow | None:
         before = len(self.problems)
         get = row.values.get
-        unit_code, unit_name = self.unit(row)
-        raw_project = get("项目名称")
-        project = self.memo("project", raw_project, lambda: clean_name(raw_project))
-        if not project:
-            self.problem(row, "项目名称", "项目名称为空")
-        for (column, model, field_name, limit), text in zip(
-                self.lengths, (unit_code, unit_name, project), strict=True):
-            # lengths before writing; too_long (its message) only for a text over the limit
-            if (limit is not None and text is not None and len(str(text)) > limit
-                    and (too_long_message := too_long(model, field_name, text)) is not None):
-                self.problem(row, column, too_long_message)
-        budget = self.number(row, "预算数", places=2, digits=14, required=True)
-        if budget is not None and budget < 0:
-            self.problem(row, "预算数", "预算数不能为负数")
-        goal = str(get("年度目标") or "").strip()
+        # A project's columns (filled down) repeat on each of its rows, and the rest of a row
+        # (target, weight, direction) across the file: each distinct combination is converted
+        # once, its problems replayed with this row's number, in the order a row reports them.
+        head = (get("单位名称"), get("单位代码") if self.has_code else None, get("项目名称"),
+                get("预算数"), get("年度目标"))
+        (unit_code, unit_name, project, budget, goal), messages = self.cached(
+            self._heads, head, self.head)
+        for column, message in messages:
+            self.problem(row, column, message)
         levels = (get("一级指标"), get("二级指标"))
         level1, level2 = self.memo("levels", levels, lambda: self.levels.names(*levels))
         for column, value in (("一级指标", level1), ("二级指标", level2)):
@@ -182,15 +177,8 @@ class _Converter:
             self.problem(row, "三级指标", "三级指标为空")
         elif len(name) > NAME_MAX:
             self.problem(row, "三级指标", f"三级指标超过 {NAME_MAX} 个字")
-        # The rest of a row (target, weight, direction) repeats across a file's rows: each
-        # distinct combination is parsed once, its problems replayed with this row's number.
         body = (get("指标性质"), get("指标值"), get("度量单位"), get("权重"), get("指标方向性"))
-        try:
-            parsed, messages = self._bodies[body]
-        except KeyError:
-            parsed, messages = self._bodies[body] = self.body(*body)
-        except TypeError:  # unhashable (never for cell values)
-            parsed, messages = self.body(*body)
+        parsed, messages = self.cached(self._bodies, body, self.body)
         for column, message in messages:
             self.problem(row, column, message)
         if len(self.problems) > before:
@@ -202,6 +190,36 @@ class _Converter:
             target_value=value, target_grade=grade, unit=measure, weight=weight,
             direction=direction, source_row=row.number,
         )
+
+    @staticmethod
+    def cached(memo: dict, key: tuple, compute):
+        try:
+            return memo[key]
+        except KeyError:
+            value = memo[key] = compute(*key)
+            return value
+        except TypeError:  # unhashable (never for cell values)
+            return compute(*key)
+
+    def head(self, raw_unit, raw_code, raw_project, raw_budget, raw_goal):
+        """A project's columns → (unit code, unit name, project, budget, goal) and their
+        (column, message) problems."""
+        messages: list[tuple[str, str]] = []
+        unit_code, unit_name = self.unit(raw_unit, raw_code, messages)
+        project = clean_name(raw_project)
+        if not project:
+            messages.append(("项目名称", "项目名称为空"))
+        for (column, model, field_name, limit), text in zip(
+                self.lengths, (unit_code, unit_name, project), strict=True):
+            # lengths before writing; too_long (its message) only for a text over the limit
+            if (limit is not None and text is not None and len(str(text)) > limit
+                    and (too_long_message := too_long(model, field_name, text)) is not None):
+                messages.append((column, too_long_message))
+        budget = self.parse_number(raw_budget, "预算数", 2, 14, True, messages)
+        if budget is not None and budget < 0:
+            messages.append(("预算数", "预算数不能为负数"))
+        goal = str(raw_goal or "").strip()
+        return (unit_code, unit_name, project, budget, goal), messages
 
     def body(self, raw_operator, raw_value, raw_measure, raw_weight, raw_direction):
         """The target, weight and direction cells → their values and the (column, message)
@@ -216,28 +234,20 @@ class _Converter:
                              if raw_direction is not None else "指标方向性为空"))
         return (operator, value, grade, measure, weight, direction), messages
 
-    def unit(self, row: Row) -> tuple[str, str]:
-        text = row.get("单位名称")
-        if self.has_code and row.get("单位代码") is not None:
+    def unit(self, text, code, messages: list) -> tuple[str, str]:
+        if code is not None:
             split = split_unit(text)
-            return code_text(row.get("单位代码")), split[1] if split else clean_name(text)
-        split = self.memo("unit", text, lambda: split_unit(text))
+            return code_text(code), split[1] if split else clean_name(text)
+        split = split_unit(text)
         if split is not None:
             return split
         known = self.units_by_name.get(match_key(text))
         if known is not None:
             return known, clean_name(text)
-        self.problem(row, "单位名称",
-                     f"“{clean_name(text)}”应写成“单位代码-单位名称”，如 342601-广元市社会保险事务中心"
-                     if text else "单位名称为空")
+        messages.append(("单位名称",
+                         f"“{clean_name(text)}”应写成“单位代码-单位名称”，如 342601-广元市社会保险事务中心"
+                         if text else "单位名称为空"))
         return "", ""
-
-    def number(self, row: Row, column: str, *, places: int, digits: int, required: bool):
-        messages: list[tuple[str, str]] = []
-        value = self.parse_number(row.get(column), column, places, digits, required, messages)
-        for message_column, message in messages:
-            self.problem(row, message_column, message)
-        return value
 
     def parse_number(self, value, column: str, places: int, digits: int, required: bool,
                      messages: list):
