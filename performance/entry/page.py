@@ -72,9 +72,9 @@ def load_sheet(project, period) -> Sheet:
     indicators = indicators_in_period(project, period, in_force)
     # by indicator ids, so the (indicator, period) index is used, not a scan of the period
     records = {r.indicator_id: r for r in IndicatorRecord.objects.filter(
-        period=period, indicator_id__in=[i.id for i in indicators])}
+        period=period, indicator_id__in=[i.id for i in indicators]).order_by()}  # a dict: no sort
     record = (ProjectRecord.objects.filter(project=project, period=period)
-              .select_related("updated_by", "submitted_by", "reviewed_by").first())
+              .select_related("updated_by", "submitted_by", "reviewed_by").order_by().first())
     sheet = Sheet(project, period, indicators, records, record)
     sheet.result = _score(project, indicators, records, record, version)
     scores = dict(zip((line.id for line in sheet.result.lines),

@@ -263,8 +263,10 @@ def _indicators(ids: list[int], project_id: int | None, period) -> dict[int, _Ta
     them (docs/adjustments.md)."""
     found, projects = {}, {}
     columns = ("id", "project_id", "name", "operator", "project__name", "project__unit_id")
-    rows = Indicator.objects.all() if project_id is None else Indicator.objects.filter(
-        project_id=project_id)
+    # .order_by(): the rows land in a dict; the model's ordering would join the project and the
+    # unit to sort them (and cost its compiling on every save of the page)
+    rows = (Indicator.objects.all() if project_id is None else Indicator.objects.filter(
+        project_id=project_id)).order_by()
     for start in range(0, len(ids), CHUNK):
         for iid, pid, name, operator, project, unit_id in rows.filter(
                 id__in=ids[start:start + CHUNK]).values_list(*columns):
@@ -319,7 +321,8 @@ def _indicator_records(period, indicators: dict[int, _Target]) -> dict[int, Indi
     found = {}
     for start in range(0, len(projects), CHUNK):
         rows = (IndicatorRecord.objects.select_related("updated_by")
-                .filter(period=period, indicator__project_id__in=projects[start:start + CHUNK]))
+                .filter(period=period, indicator__project_id__in=projects[start:start + CHUNK])
+                .order_by())  # into a dict: no sort joining the project and the unit
         found.update({r.indicator_id: r for r in rows if r.indicator_id in indicators})
     return found
 

@@ -88,9 +88,9 @@ def submission_problems(project, period, *, result=None, records=None,
         # the indicators the score measured: the version in force at the period's cut-off
         ids = [line.id for line in result.lines]
         records = {r.indicator_id: r for r in IndicatorRecord.objects.filter(
-            period=period, indicator_id__in=ids)}
+            period=period, indicator_id__in=ids).order_by()}  # a dict: no sort (and its joins)
     if record is _READ:
-        record = ProjectRecord.objects.filter(project=project, period=period).first()
+        record = ProjectRecord.objects.filter(project=project, period=period).order_by().first()
     reason_label = "偏差原因说明" if period.is_monitoring else "未完成原因"
     no_evidence = missing_evidence_ids(period, [line.id for line in result.lines])
     problems = []
@@ -231,8 +231,9 @@ def _step(action: Action, project, period, user, version, channel, *, reason: st
 
 def _locked(project, period, *, create: bool) -> ProjectRecord | None:
     """The project's record, locked for this transaction (created when `create`)."""
+    # one row at most: .order_by() spares the model's ordering (joins of the unit and period)
     rows = (ProjectRecord.objects.select_for_update(of=("self",)).select_related("updated_by")
-            .filter(project=project, period=period))
+            .filter(project=project, period=period).order_by())
     record = rows.first()
     if record is None and create:
         ProjectRecord.objects.bulk_create([ProjectRecord(project=project, period=period)],
