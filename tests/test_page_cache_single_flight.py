@@ -114,6 +114,32 @@ def test_an_unreachable_cache_builds_for_every_caller_without_waiting(settings):
     assert time.monotonic() - start < 5  # nobody waited for a lock nobody holds
 
 
+def live_redis() -> str | None:
+    """REDIS_URL when a Redis answers there (the shared cache of a deployment), else None."""
+    import redis
+    from django.conf import settings
+
+    url = getattr(settings, "REDIS_URL", "")
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=0.5).ping()
+    except (redis.exceptions.RedisError, OSError, ValueError):
+        return None
+    return url
+
+
+def test_callers_sharing_a_redis_cache_build_a_missed_page_once(settings):
+    url = live_redis()
+    if url is None:
+        pytest.skip("no Redis at REDIS_URL (.ci/services.sh redis starts one)")
+    settings.CACHES = {"default": {"BACKEND": "config.cache.DegradingRedisCache",
+                                   "LOCATION": url, "KEY_PREFIX": f"single-flight-{time.time()}"}}
+    settings.PAGE_CACHE_SECONDS = 60
+    build = Builder()
+    results = side_by_side(6, lambda: page_cache.cached("shared", ["v1"], build))
+    assert results == ["<table>page</table>"] * 6
+    assert build.calls == 1
+
+
 def test_with_the_cache_off_every_caller_builds(settings):
     settings.PAGE_CACHE_SECONDS = 0
     build = Builder(seconds=0)
