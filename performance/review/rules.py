@@ -10,12 +10,17 @@ from __future__ import annotations
 import difflib
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from performance.domain import Direction, Grade, Operator, TargetRow
 from performance.normalize import match_key
-from performance.review.facts import BudgetLineFacts, IndicatorFacts, ProjectFacts, facts_from_rows
+from performance.review.facts import (
+    BudgetLineFacts,
+    IndicatorFacts,
+    ProjectFacts,
+    iter_facts_from_rows,
+)
 from performance.review.findings import (
     DEFAULT_RULE_SETTINGS,
     Finding,
@@ -341,5 +346,15 @@ def review_target_rows(
 ) -> list[Finding]:
     """The review of import rows before they are written; `budget_lines` are 表8 lines
     (anything with `name`, `amount` and optionally `unit_code`)."""
-    return review_projects(facts_from_rows(rows, year), budget_lines, settings=settings,
-                           expected_weight_total=expected_weight_total)
+    # review_projects, one project's facts at a time: the budget-list check only needs each
+    # project's name, amount and first row, so only that much of a project is kept.
+    ctx = RuleContext(expected_weight_total=expected_weight_total)
+    findings: list[Finding] = []
+    kept: list[ProjectFacts] = []
+    for project in iter_facts_from_rows(rows, year):
+        findings += check_project(project, ctx)
+        first = next((i for i in project.indicators if i.source_row), None)
+        kept.append(replace(project, indicators=(first,) if first else ()))
+    if budget_lines is not None:
+        findings += check_budget_list(kept, budget_lines)
+    return settings.apply(findings)
