@@ -189,4 +189,5 @@ def _name(file) -> str:
 
 
 def _blank(value) -> bool:
-    return value is None or value == "" or value == [] or value == ()
+    # by type first: `==` of a Decimal with a str or list goes through slow conversions
+    return value is None or (type(value) in (str, list, tuple) and not value)

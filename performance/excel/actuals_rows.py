@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from budget.models import Unit
+from budget.models import Project, Unit
 from performance.domain import Operator
 from performance.models import Indicator, format_decimal
 from performance.normalize import (
@@ -36,7 +36,11 @@ RECORD_COLUMNS = {
 }
 INDICATOR_VALUES = ("id", "project_id", "project__unit_id", "project__name", "level1__name",
                     "level2__name", "name", "operator", "target_value", "target_grade", "unit",
-                    "weight", "direction", "project__budget_amount", "project__goal__text")
+                    "weight", "direction")
+PROJECT_VALUES = ("id", "budget_amount", "goal__text")  # read only when the file has them
+
+
+_NO_FACTS = (None, None)
 
 
 class Target(NamedTuple):
@@ -56,7 +60,7 @@ class Target(NamedTuple):
     unit: str
     weight: object
     direction: str
-    budget: object
+    budget: object  # budget and goal: None unless the file has those columns
     goal: str | None
 
     @property
@@ -92,12 +96,17 @@ class Matcher:
         # The same names, levels, units and project values repeat on every row: each column
         # keeps one object per distinct value (a 100,000-row year held ~60 MB less).
         pools = [{} for _ in INDICATOR_VALUES[3:]]
+        facts = table.has("预算数") or table.has("年度目标")
         for start in range(0, len(ids), UNIT_CHUNK):
+            chunk = ids[start:start + UNIT_CHUNK]
+            projects = {} if not facts else {pid: (budget, goal) for pid, budget, goal in (
+                Project.objects.filter(year=year, unit_id__in=chunk).values_list(
+                    *PROJECT_VALUES))}
             rows = Indicator.objects.filter(
-                project__year=year, project__unit_id__in=ids[start:start + UNIT_CHUNK]
-            ).values_list(*INDICATOR_VALUES)
+                project__year=year, project__unit_id__in=chunk).values_list(*INDICATOR_VALUES)
             targets += [Target(iid, pid, uid, *[pool.setdefault(v, v) for pool, v
-                                                 in zip(pools, rest, strict=True)])
+                                                 in zip(pools, rest, strict=True)],
+                               *projects.get(pid, _NO_FACTS))
                         for iid, pid, uid, *rest in rows]
         matcher.use(targets)
         return matcher

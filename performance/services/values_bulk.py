@@ -61,7 +61,6 @@ _AS_IS = {"CharField", "TextField", "DecimalField", "IntegerField", "PositiveInt
           "ForeignKey", "BigAutoField", "AutoField", "BooleanField"}
 
 __all__ = ["BulkPlan", "apply_bulk", "prepare_bulk"]
-_AT = {name: index for index, name in enumerate(COLUMNS)}
 
 
 class Saved:
@@ -110,11 +109,16 @@ def prepare_bulk(write: ValueWrite, known: dict | None = None) -> BulkPlan:
             id__in=others).values_list("id", "name", "unit_id")})
     records, created = _lock_records(period, sorted(projects))
     _check_workflow(write, period, projects, records)
-    saved = _saved_records(period, indicators)
+    fields_given = sorted({f for iid in given for f in write.indicators[iid].values})
+    saved = _saved_records(period, indicators, fields_given)
     result = WriteResult(indicators_unchanged=len(write.indicators) - len(given))
-    differing = _differing(write, indicators, saved, period.is_monitoring, result)
-    _with_users([rec for _, _, rec in differing.values() if rec is not None])
+    differing = _differing(write, indicators, saved, fields_given, period.is_monitoring,
+                           result)
     del saved
+    full = _full_records(period, sorted(iid for iid, (_, _, was) in differing.items() if was))
+    differing = {iid: (indicator, fields, full.get(iid))
+                 for iid, (indicator, fields, _) in differing.items()}
+    _with_users(list(full.values()))
     # The history is read only for what differs: an unchanged row costs its comparison.
     narrowed = replace(write, indicators={iid: write.indicators[iid] for iid in differing})
     existing = {iid: rec for iid, (_, _, rec) in differing.items() if rec is not None}
@@ -169,11 +173,12 @@ class _Refresh:
     refresh: dict
 
 
-def _differing(write: ValueWrite, indicators: dict, saved: dict, monitoring: bool,
-               result: WriteResult) -> dict:
-    """indicator id → (indicator, fields, saved record or None) of the changes that give a
-    value other than the saved one; the others are counted unchanged."""
+def _differing(write: ValueWrite, indicators: dict, saved: dict, given: list[str],
+               monitoring: bool, result: WriteResult) -> dict:
+    """indicator id → (indicator, fields, whether a record is saved) of the changes that give
+    a value other than the saved one; the others are counted unchanged."""
     differing = {}
+    at = {name: index for index, name in enumerate(given)}
     fields_of: dict[str, tuple] = {}
     admin = write.channel == Channel.ADMIN
     for indicator_id, change in write.indicators.items():
@@ -189,25 +194,37 @@ def _differing(write: ValueWrite, indicators: dict, saved: dict, monitoring: boo
         if row is None:
             same = all(norm(values[f]) == norm(BLANK[f]) for f in fields if f in values)
         else:
-            same = all(norm(values[f]) == norm(row[_AT[f]]) for f in fields if f in values)
+            same = all(norm(values[f]) == norm(row[at[f]]) for f in fields if f in values)
         if same:
             result.indicators_unchanged += 1
         else:
-            differing[indicator_id] = (indicator, fields, None if row is None else Saved(row))
+            differing[indicator_id] = (indicator, fields, row is not None)
     return differing
 
 
-def _saved_records(period, indicators: dict) -> dict[int, tuple]:
-    """The saved records of `indicators` as tuples of COLUMNS, read by their projects (a
-    project has 10–20 indicators: a far shorter IN list than the indicators' own ids)."""
+def _saved_records(period, indicators: dict, given: set[str]) -> dict[int, tuple]:
+    """indicator id → the saved values of the fields in `given` (a tuple in that order), of the
+    records of `indicators`, read by their projects (a project has 10–20 indicators: a far
+    shorter IN list than the indicators' own ids). Only what the comparison needs: the JSON
+    and dates of a record are converted only for the records that change (_full_records)."""
     projects = sorted({t.project_id for t in indicators.values()})
     found = {}
     for start in range(0, len(projects), CHUNK):
         rows = (IndicatorRecord.objects.order_by()  # the model's ordering joins two tables
                 .filter(period=period, indicator__project_id__in=projects[start:start + CHUNK])
+                .values_list("indicator_id", *given))
+        found.update((row[0], row[1:]) for row in rows if row[0] in indicators)
+    return found
+
+
+def _full_records(period, indicator_ids: list[int]) -> dict[int, Saved]:
+    """The saved records of `indicator_ids` whole, as Saved rows (CHUNK ids a query)."""
+    found = {}
+    for start in range(0, len(indicator_ids), CHUNK):
+        rows = (IndicatorRecord.objects.order_by()
+                .filter(period=period, indicator_id__in=indicator_ids[start:start + CHUNK])
                 .values_list(*COLUMNS))
-        at = _AT["indicator_id"]
-        found.update((row[at], row) for row in rows if row[at] in indicators)
+        found.update((rec.indicator_id, rec) for rec in map(Saved, rows))
     return found
 
 
