@@ -1,6 +1,6 @@
 """Benchmark: the monitoring dashboards for 400 units / 6,000 projects / 100,000 indicators.
 
-    .venv/bin/python bench/dashboard.py [--keep] [--requests 60] [--seconds 180] [--smoke]
+    .venv/bin/python bench/dashboard.py [--keep [--no-refresh]] [--requests 60] [--seconds 180] [--smoke]
                                         [--units 400] [--projects 6000] [--indicators 100000]
                                         [--scale 10]
 
@@ -32,6 +32,9 @@ from bench import harness, pages  # noqa: E402
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--keep", action="store_true", help="reuse the data of a previous run")
+    parser.add_argument("--no-refresh", action="store_true",
+                        help="with --keep: the snapshots the previous run refreshed, as they are "
+                             "(a whole period at --scale 10 takes minutes)")
     parser.add_argument("--requests", type=int, default=60, help="timed requests per page")
     parser.add_argument("--seconds", type=float, default=180, help="stop the rounds after this")
     pages.add_size_options(parser)
@@ -52,10 +55,11 @@ def main():
         start = time.perf_counter()
         pages.generate(period, size)
         print(f"generated in {time.perf_counter() - start:.1f} s")
-    start = time.perf_counter()
-    refreshed = refresh_snapshots(period)
-    print(f"refresh_snapshots (whole period): {refreshed:,} projects in "
-          f"{time.perf_counter() - start:.2f} s")
+    if not (args.keep and args.no_refresh):
+        start = time.perf_counter()
+        refreshed = refresh_snapshots(period)
+        print(f"refresh_snapshots (whole period): {refreshed:,} projects in "
+              f"{time.perf_counter() - start:.2f} s")
     finance, _ = User.objects.get_or_create(username="bench-finance")
     Membership.objects.get_or_create(user=finance, unit=None, role=Role.FINANCE_REVIEWER)
     cookie = pages.cookie_for(finance)

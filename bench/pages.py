@@ -1,7 +1,7 @@
 """Benchmark: the home page (finance staff) and a project page with 20 indicators, served by
 gunicorn, against a bare one-query view (the floor).
 
-    .venv/bin/python bench/pages.py [--keep] [--requests 150] [--seconds 240] [--smoke]
+    .venv/bin/python bench/pages.py [--keep [--no-refresh]] [--requests 150] [--seconds 240] [--smoke]
                                     [--units 400] [--projects 6000] [--indicators 100000]
                                     [--scale 10]
     BENCH_DATABASE_URL=postgres://... .venv/bin/python bench/pages.py
@@ -211,6 +211,9 @@ def p95(values: list[float]) -> float:
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--keep", action="store_true", help="reuse the data of a previous run")
+    parser.add_argument("--no-refresh", action="store_true",
+                        help="with --keep: the snapshots the previous run refreshed, as they are "
+                             "(a whole period at --scale 10 takes minutes)")
     parser.add_argument("--requests", type=int, default=150, help="timed requests per page")
     parser.add_argument("--seconds", type=float, default=240, help="stop the rounds after this")
     add_size_options(parser)
@@ -244,10 +247,11 @@ def main():
           f"{Project.objects.filter(year=period.year).count():,}, indicators "
           f"{Indicator.objects.filter(project__year=period.year).count():,}; the project page "
           f"has {big.indicators.count()} indicators")
-    start = time.perf_counter()
-    refreshed = refresh_snapshots(period)
-    print(f"refresh_snapshots (whole period): {refreshed:,} projects in "
-          f"{time.perf_counter() - start:.2f} s")
+    if not (args.keep and args.no_refresh):
+        start = time.perf_counter()
+        refreshed = refresh_snapshots(period)
+        print(f"refresh_snapshots (whole period): {refreshed:,} projects in "
+              f"{time.perf_counter() - start:.2f} s")
 
     port = free_port()
     query = f"?period={period.code}"
