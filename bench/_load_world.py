@@ -96,6 +96,9 @@ def reset() -> None:
                       IndicatorRecord, ProjectRecord):
             cursor.execute(f"DELETE FROM {model._meta.db_table} WHERE period_id = %s",
                            [period.pk])
+        # the in-app notices delivered from the period's reminders first (they point at them)
+        cursor.execute("DELETE FROM performance_notice WHERE reminder_id IN (SELECT id FROM "
+                       "performance_reminderlog WHERE period_id = %s)", [period.pk])
         cursor.execute("DELETE FROM performance_reminderlog WHERE period_id = %s", [period.pk])
     cache.clear()
 

@@ -119,8 +119,17 @@ def test_reset_empties_the_period_for_the_next_run(small_world, tmp_path):
     _save(clerk, project_id, period, {i: "101.5" for i in data["indicators"][str(project_id)]},
           "97.00", [])
 
+    from performance.models import Notice, ReminderLog
+
+    # a notice delivered from a reminder of the period (it points at the reminder)
+    claim = ReminderLog.objects.create(period=period, unit=clerk.memberships.get().unit,
+                                       scope="L00000", recipient=clerk, audience="filler",
+                                       step="submit-1", subject="提醒")
+    Notice.objects.create(recipient=clerk, subject="提醒", body="", reminder=claim)
+
     world.reset()
 
     assert not IndicatorRecord.objects.filter(period=period).exists()
     assert not ProjectRecord.objects.filter(period=period).exists()
     assert not IndicatorRecord.history.model.objects.filter(period_id=period.pk).exists()
+    assert not ReminderLog.objects.filter(period=period).exists()
