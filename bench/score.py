@@ -4,10 +4,13 @@
     BENCH_DATABASE_URL=postgres://... .venv/bin/python bench/score.py
 
 Generates 400 units with projects of 15–20 indicators each until N indicators exist, one
-record per indicator in one period, then times (a) the floor: reading the same rows with
-values_list, (b) score_period over the whole period, interleaved (floor, score, floor, …),
-each the best of ROUNDS runs, and measures the peak memory of (b). Uses its own SQLite file
-under bench/out/ unless BENCH_DATABASE_URL is set.
+record per indicator in one period, then times (a) the values_list floor: reading the same rows
+with Django's values_list, (b) the raw floor: a DB-API cursor read (fetchmany, the cursor .iterator() uses) of exactly the SQL
+of `indicator_rows`, no conversion at all, (c) score_period over the whole period, interleaved
+(floor, raw, score, floor, …), each the best of ROUNDS runs, and measures the peak memory of (c).
+Then (d) refresh_snapshots of the whole period, timed twice (the first run creates the project
+records and writes every light; the second is a routine refresh), unless --no-refresh.
+Uses its own SQLite file under bench/out/ unless BENCH_DATABASE_URL is set.
 """
 
 import argparse
@@ -108,8 +111,12 @@ def main():
     parser.add_argument("--rounds", type=harness.rounds_type, default=harness.MIN_ROUNDS,
                         help="runs of the floor and of the scoring; each is the best (≥ 3)")
     parser.add_argument("--keep", action="store_true", help="reuse the data of a previous run")
+    parser.add_argument("--no-refresh", action="store_true",
+                        help="skip timing refresh_snapshots of the whole period")
     args = harness.parse_args(parser, SMOKE)
     label = setup_django(args.keep, args.smoke)
+
+    from django.db import connection, transaction
 
     from budget.models import Project
     from performance.models import IndicatorRecord, PeriodKind, ReportingPeriod
@@ -133,6 +140,20 @@ def main():
             rows += 1
         return rows
 
+    def raw_floor():
+        # exactly the SQL of indicator_rows, read through the driver's own cursor: the least any
+        # Python reader of these rows can cost
+        sql, params = indicator_rows(period, projects.values("id")).query.sql_with_params()
+        rows = 0
+        # the cursor .iterator() reads with (server-side on PostgreSQL: a client-side one holds
+        # the whole result at once)
+        with transaction.atomic(), connection.chunked_cursor() as cursor:
+            cursor.execute(sql, params)
+            fetch = cursor.cursor.fetchmany  # the DB-API cursor itself, past Django's wrapper
+            while batch := fetch(5000):
+                rows += len(batch)
+        return rows
+
     def scoring():
         count = 0
         for result in score_period(period):
@@ -141,7 +162,7 @@ def main():
 
     runs = harness.Runs()
     for _ in range(args.rounds):  # interleaved: floor and scoring see the same conditions
-        for name, run in (("floor", floor), ("score", scoring)):
+        for name, run in (("floor", floor), ("raw", raw_floor), ("score", scoring)):
             rows = runs.time(name, run, quiet=True)
             assert rows == n, (name, rows, n)
     tracemalloc.start()
@@ -153,9 +174,26 @@ def main():
     print(f"floor (values_list read of the same rows): {runs.spread('floor')}")
     print(f"score_period (whole period): {runs.spread('score')} "
           f"= {n / runs.best('score'):,.0f} indicators/s")
-    print(f"ratio score / floor: {runs.ratio('score', 'floor'):.2f} (goal ≤ 3), best of "
+    print(f"raw floor (DB-API cursor, the SQL of indicator_rows): {runs.spread('raw')}")
+    print(f"ratio score / values_list floor: {runs.ratio('score', 'floor'):.2f}; "
+          f"score / raw floor: {runs.ratio('score', 'raw'):.2f} (goal ≤ 3), best of "
           f"{args.rounds} interleaved runs each; {harness.machine()}")
-    print(f"peak Python memory while scoring (tracemalloc): {peak / 2**20:.0f} MiB (goal ≤ 1024)")
+    print(f"peak Python memory while scoring (tracemalloc): {peak / 2**20:.0f} MiB (goal ≈ 35)")
+    if not args.no_refresh:
+        refresh(period, n)
+
+
+def refresh(period, n):
+    """refresh_snapshots of the whole period: the first run (records created, every light
+    written), then a routine one (nothing changed)."""
+    from performance.services.snapshot import refresh_snapshots
+
+    runs = harness.Runs()
+    for label in ("refresh (first)", "refresh (again)"):
+        count = runs.time(label, lambda: refresh_snapshots(period), quiet=True)
+        print(f"refresh_snapshots of the whole period, {label.split()[1][1:-1]} run: "
+              f"{runs.best(label):.2f} s for {count:,} projects, {n:,} indicators "
+              f"(goal < 60 s on PostgreSQL at 1,000,000); {harness.machine()}", flush=True)
 
 
 if __name__ == "__main__":

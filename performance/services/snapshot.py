@@ -19,7 +19,6 @@ needs the lights live.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -40,11 +39,13 @@ from performance.models import (
 )
 from performance.monitoring.lights import is_cumulative
 from performance.monitoring.project import IndicatorFacts, ProjectMonitor, monitor_project
-from performance.services.scoring import current_policy
+from performance.scoring.records import builder
+from performance.services.scoring import current_policy, stream_values
 from performance.services.versions import earlier_targets
 
 CHUNK = 5000  # indicator rows fetched at a time
-BATCH = 500  # rows per INSERT / UPDATE statement
+BATCH = 500  # projects per transaction; rows per INSERT statement
+ARRAY_BATCH = 20000  # rows per UPDATE … FROM unnest statement (PostgreSQL)
 
 SNAPSHOT_FIELDS = ["score_total", "score_grade", "projected_total", "light", "execution_light",
                    "indicators_missing", "has_values", "computed_at"]
@@ -54,6 +55,7 @@ _ROW = ("project_id", "id", "level1_id", "level2_id", "name", "operator", "targe
         "rec__actual_value", "rec__actual_grade", "rec__expected_value", "rec__expected_grade",
         "rec__deduction", "rec__light")
 _HEAD = ("id", "budget_amount", "adjusted_amount", "rec__id", "rec__spent")
+_FACTS_BUILDER = builder(IndicatorFacts)
 
 
 @dataclass
@@ -101,10 +103,10 @@ def _monitored(period, projects: QuerySet) -> Iterator[_Monitored]:
     in_period = Q(records__period=period)
     heads = list(projects.annotate(rec=FilteredRelation("records", condition=in_period))
                  .order_by("id").values_list(*_HEAD))
-    rows = (Indicator.objects.filter(project__in=projects.values("id"))
-            .annotate(rec=FilteredRelation("records", condition=in_period))
-            .order_by("project_id", "position", "id").values_list(*_ROW)
-            .iterator(chunk_size=CHUNK))
+    rows = stream_values(Indicator.objects.filter(project__in=projects.values("id"))
+                         .annotate(rec=FilteredRelation("records", condition=in_period))
+                         .order_by("project_id", "position", "id").values_list(*_ROW), CHUNK)
+    new, facts_builder = object.__new__, _FACTS_BUILDER
     pending = next(rows, None)
     earlier = earlier_targets(period, projects.values("id"))
     for project_id, budget, adjusted, record_id, spent in heads:
@@ -127,14 +129,19 @@ def _monitored(period, projects: QuerySet) -> Iterator[_Monitored]:
             if cumulative is None:
                 cumulative = cumulative_cache[key] = is_cumulative(
                     level1.get(l1, ""), level2.get(l2, ""), unit, override)
-            facts.append(IndicatorFacts(
-                key=str(ind_id), name=name, weight=weight, operator=operator,
-                direction=direction or None, target=target, target_grade=target_grade or None,
-                cumulative=cumulative, actual=actual, actual_grade=actual_grade or None,
-                expected=expected, expected_grade=expected_grade or None,
-                deduction=deduction or Decimal(0), unit=unit))
+            # IndicatorFacts(...) field by field, without the frozen __init__'s per-field
+            # object.__setattr__ (see performance.scoring.records.builder)
+            f = new(facts_builder)
+            f.key, f.name, f.weight, f.operator = str(ind_id), name, weight, operator
+            f.direction, f.target, f.target_grade = direction or None, target, target_grade or None
+            f.cumulative, f.actual, f.actual_grade = cumulative, actual, actual_grade or None
+            f.expected, f.expected_grade = expected, expected_grade or None
+            f.deduction, f.unit = deduction or Decimal(0), unit
+            f.__class__ = IndicatorFacts
+            facts.append(f)
             keys.append((ind_id, rec_id, stored_light or "", weight))
-            entered = entered or values_entered(actual, actual_grade, expected, expected_grade)
+            if not entered:
+                entered = values_entered(actual, actual_grade, expected, expected_grade)
         monitor = monitor_project(facts, budget=budget, adjusted_budget=adjusted, spent=spent,
                                   month=month, monitoring=monitoring, policy=policy)
         yield _Monitored(project_id, record_id, monitor, keys, entered)
@@ -166,19 +173,41 @@ def _create_missing_records(period, projects: QuerySet) -> int:
     return len(missing)
 
 
-def _write_project_snapshots(rows: list[tuple]) -> None:
-    """UPDATE the SNAPSHOT_FIELDS of ProjectRecord rows given as (*values, id), BATCH at a time."""
-    meta = ProjectRecord._meta
-    fields = [meta.get_field(name) for name in SNAPSHOT_FIELDS]
+def _update_rows(model, names: list[str], rows: list[tuple]) -> None:
+    """UPDATE the fields `names` of `model` rows given as (*values, id): one set-based statement
+    on PostgreSQL (UPDATE … FROM unnest of one array per column: a statement per row, even
+    pipelined, costs the server a plan and an index probe each), an executemany elsewhere (SQLite
+    runs it in C with one prepared statement)."""
+    if not rows:
+        return
+    meta = model._meta
+    fields = [meta.get_field(name) for name in names]
     quote = connection.ops.quote_name
-    sql = "UPDATE {} SET {} WHERE {} = %s".format(
-        quote(meta.db_table), ", ".join(f"{quote(f.column)} = %s" for f in fields),
-        quote(meta.pk.column))
+    table, pk = quote(meta.db_table), quote(meta.pk.column)
+    prepared = [[f.get_db_prep_save(v, connection) for f, v in zip(fields, row, strict=False)]
+                + [row[-1]] for row in rows]
     with connection.cursor() as cursor:
-        for start in range(0, len(rows), BATCH):
-            cursor.executemany(sql, [
-                [f.get_db_prep_save(v, connection) for f, v in zip(fields, row, strict=False)]
-                + [row[-1]] for row in rows[start:start + BATCH]])
+        if connection.vendor == "postgresql":
+            columns = [*fields, meta.pk]
+            names_v = [f"c{i}" for i in range(len(columns))]
+            sql = "UPDATE {} AS t SET {} FROM unnest({}) AS v({}) WHERE t.{} = v.{}".format(
+                table, ", ".join(f"{quote(f.column)} = v.{n}" for f, n in zip(fields, names_v,
+                                                                          strict=False)),
+                ", ".join(f"%s::{_array_type(f)}" for f in columns), ", ".join(names_v),
+                pk, names_v[-1])
+            for start in range(0, len(prepared), ARRAY_BATCH):
+                part = prepared[start:start + ARRAY_BATCH]
+                cursor.execute(sql, [list(column) for column in zip(*part, strict=True)])
+        else:
+            sql = "UPDATE {} SET {} WHERE {} = %s".format(
+                table, ", ".join(f"{quote(f.column)} = %s" for f in fields), pk)
+            cursor.executemany(sql, prepared)
+
+
+def _array_type(field) -> str:
+    """The PostgreSQL array type of a column: numeric(6, 2)[], varchar(10)[], bigint[]…"""
+    return (field.rel_db_type(connection) if field.primary_key
+            else field.db_type(connection)) + "[]"
 
 
 def refresh_snapshots(period, project_ids: Iterable[int] | None = None) -> int:
@@ -207,7 +236,7 @@ def _refresh_batch(period, ids: list[int]) -> int:
              .filter(period=period, project_id__in=ids).order_by("project_id")
              .values_list("id", flat=True))
         updates: list[tuple] = []
-        relit: dict[str, list[int]] = defaultdict(list)
+        relit: list[tuple[str, int]] = []  # (light, indicator record id) of changed lights
         for item in _monitored(period, projects):
             m = item.monitor
             projected = m.projected_total
@@ -218,11 +247,8 @@ def _refresh_batch(period, ids: list[int]) -> int:
             for (_, rec_id, stored, _), light in zip(item.rows, m.indicator_lights, strict=True):
                 value = light.value if light else ""
                 if rec_id is not None and value != stored:
-                    relit[value].append(rec_id)
+                    relit.append((value, rec_id))
         # written after reading: SQLite does not isolate a write from an open read cursor
-        _write_project_snapshots(updates)
-        for value, ids_lit in relit.items():
-            for start in range(0, len(ids_lit), BATCH):
-                IndicatorRecord.objects.filter(id__in=ids_lit[start:start + BATCH]).update(
-                    light=value)
+        _update_rows(ProjectRecord, SNAPSHOT_FIELDS, updates)
+        _update_rows(IndicatorRecord, ["light"], relit)
     return len(updates)
