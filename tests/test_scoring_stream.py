@@ -153,3 +153,26 @@ def test_refresh_writes_every_changed_light_in_one_statement():
     assert len(writes) == 1
     lit = IndicatorRecord.objects.filter(indicator__project__in=projects).exclude(light="")
     assert lit.count() == 16  # the number and the grade of each project; the third has no record
+
+
+@pytest.mark.parametrize("expected", [False, True])
+def test_snapshot_facts_give_the_inputs_of_indicator_facts(expected):
+    from performance.monitoring.project import IndicatorFacts
+    from performance.services import snapshot
+
+    rows = [(1, 7, 1, 1, "指标", "≥", D("100.00"), "", " 人次", D("5.00"), dirn, None, 3,
+             actual, "", exp, "", ded, "")
+            for dirn in ("正向指标", "", None) for actual in (D("80.00"), None)
+            for exp in (D("90.00"), None) for ded in (D("0.00"), D("1.00"))]
+    rows.append((1, 8, 1, 1, "定性", "定性", None, "优", "", D("5.00"), "", None, 4, None, "良",
+                 None, "", D("0.00"), ""))
+    made = snapshot.inputs_from_rows(rows, snapshot._ACTUAL)
+    for row, actual_input in zip(rows, made, strict=True):
+        f = object.__new__(snapshot._Facts)
+        f.row, f.input = row, actual_input
+        facts = IndicatorFacts(
+            key=str(row[1]), name=row[4], weight=row[9], operator=row[5],
+            direction=row[10] or None, target=row[6], target_grade=row[7] or None,
+            cumulative=False, actual=row[13], actual_grade=row[14] or None, expected=row[15],
+            expected_grade=row[16] or None, deduction=row[17] or D(0), unit=row[8])
+        assert f.scoring_input(expected=expected) == facts.scoring_input(expected=expected)

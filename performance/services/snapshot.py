@@ -38,8 +38,9 @@ from performance.models import (
     ProjectRecord,
 )
 from performance.monitoring.lights import is_cumulative
-from performance.monitoring.project import IndicatorFacts, ProjectMonitor, monitor_project
-from performance.scoring.records import builder
+from performance.monitoring.project import ProjectMonitor, monitor_project
+from performance.scoring import IndicatorInput
+from performance.scoring.records import inputs_from_rows
 from performance.services.scoring import current_policy, stream_values
 from performance.services.versions import earlier_targets
 
@@ -55,7 +56,29 @@ _ROW = ("project_id", "id", "level1_id", "level2_id", "name", "operator", "targe
         "rec__actual_value", "rec__actual_grade", "rec__expected_value", "rec__expected_grade",
         "rec__deduction", "rec__light")
 _HEAD = ("id", "budget_amount", "adjusted_amount", "rec__id", "rec__spent")
-_FACTS_BUILDER = builder(IndicatorFacts)
+# where inputs_from_rows finds weight, operator, direction, target, target grade, actual, actual
+# grade, deduction, key, name and unit in a row of _ROW: the score so far, and the projection
+_ACTUAL = (9, 5, 10, 6, 7, 13, 14, 17, 1, 4, 8)
+_EXPECTED = (9, 5, 10, 6, 7, 15, 16, 17, 1, 4, 8)
+
+
+class _Facts:
+    """What monitor_project reads of an IndicatorFacts (performance.monitoring.project), with
+    the engine's inputs built from the database row by inputs_from_rows, a project at a time:
+    the same inputs as IndicatorFacts.scoring_input, without a constructor call per indicator
+    (tests/test_scoring_stream.py compares the two)."""
+
+    __slots__ = ("operator", "direction", "target", "target_grade", "cumulative", "actual",
+                 "actual_grade", "expected", "expected_grade", "row", "input")
+
+    @property
+    def has_expected(self) -> bool:
+        return self.expected is not None or bool(self.expected_grade)
+
+    def scoring_input(self, *, expected: bool = False) -> IndicatorInput:
+        if expected:
+            return inputs_from_rows((self.row,), _EXPECTED)[0]
+        return self.input
 
 
 @dataclass
@@ -106,7 +129,7 @@ def _monitored(period, projects: QuerySet) -> Iterator[_Monitored]:
     rows = stream_values(Indicator.objects.filter(project__in=projects.values("id"))
                          .annotate(rec=FilteredRelation("records", condition=in_period))
                          .order_by("project_id", "position", "id").values_list(*_ROW), CHUNK)
-    new, facts_builder = object.__new__, _FACTS_BUILDER
+    new = object.__new__
     pending = next(rows, None)
     earlier = earlier_targets(period, projects.values("id"))
     for project_id, budget, adjusted, record_id, spent in heads:
@@ -129,19 +152,17 @@ def _monitored(period, projects: QuerySet) -> Iterator[_Monitored]:
             if cumulative is None:
                 cumulative = cumulative_cache[key] = is_cumulative(
                     level1.get(l1, ""), level2.get(l2, ""), unit, override)
-            # IndicatorFacts(...) field by field, without the frozen __init__'s per-field
-            # object.__setattr__ (see performance.scoring.records.builder)
-            f = new(facts_builder)
-            f.key, f.name, f.weight, f.operator = str(ind_id), name, weight, operator
-            f.direction, f.target, f.target_grade = direction or None, target, target_grade or None
-            f.cumulative, f.actual, f.actual_grade = cumulative, actual, actual_grade or None
-            f.expected, f.expected_grade = expected, expected_grade or None
-            f.deduction, f.unit = deduction or Decimal(0), unit
-            f.__class__ = IndicatorFacts
+            f = new(_Facts)
+            f.operator, f.direction, f.target = operator, direction or None, target
+            f.target_grade, f.cumulative, f.actual = target_grade or None, cumulative, actual
+            f.actual_grade, f.expected = actual_grade or None, expected
+            f.expected_grade, f.row = expected_grade or None, row
             facts.append(f)
             keys.append((ind_id, rec_id, stored_light or "", weight))
             if not entered:
                 entered = values_entered(actual, actual_grade, expected, expected_grade)
+        for f, made in zip(facts, inputs_from_rows(own, _ACTUAL), strict=True):
+            f.input = made
         monitor = monitor_project(facts, budget=budget, adjusted_budget=adjusted, spent=spent,
                                   month=month, monitoring=monitoring, policy=policy)
         yield _Monitored(project_id, record_id, monitor, keys, entered)
