@@ -225,6 +225,12 @@ def _update_rows(model, names: list[str], rows: list[tuple]) -> None:
             cursor.executemany(sql, prepared)
 
 
+def _write_project_snapshots(rows: list[tuple]) -> None:
+    """UPDATE the SNAPSHOT_FIELDS of ProjectRecord rows given as (*values, id) (a seam:
+    tests/test_concurrent_writes.py saves meanwhile, between the refresh's read and write)."""
+    _update_rows(ProjectRecord, SNAPSHOT_FIELDS, rows)
+
+
 def _array_type(field) -> str:
     """The PostgreSQL array type of a column: numeric(6, 2)[], varchar(10)[], bigint[]…"""
     return (field.rel_db_type(connection) if field.primary_key
@@ -270,6 +276,6 @@ def _refresh_batch(period, ids: list[int]) -> int:
                 if rec_id is not None and value != stored:
                     relit.append((value, rec_id))
         # written after reading: SQLite does not isolate a write from an open read cursor
-        _update_rows(ProjectRecord, SNAPSHOT_FIELDS, updates)
+        _write_project_snapshots(updates)
         _update_rows(IndicatorRecord, ["light"], relit)
     return len(updates)
