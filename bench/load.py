@@ -55,7 +55,8 @@ def parse(argv=None) -> argparse.Namespace:
                         "50,150,300 on PostgreSQL, 20 on SQLite)")
     parser.add_argument("--spawn-rate", type=float, default=2.0, help="users started per second")
     parser.add_argument("--seconds", type=float, default=60, help="steady seconds after the ramp")
-    parser.add_argument("--workers", type=int, default=2 * harness.nproc() + 1)
+    parser.add_argument("--workers", type=int, default=2 * harness.nproc() + 1,
+                        help="gunicorn sync workers (default 2 × cores + 1, the deployment's)")
     parser.add_argument("--think", default="1,3", help="seconds between a user's steps: min,max")
     parser.add_argument("--saves", type=int, default=3, help="saves per project before submit")
     parser.add_argument("--double-click-every", type=int, default=4,
