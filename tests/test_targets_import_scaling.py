@@ -138,3 +138,25 @@ def test_upsert_tuples_inserts_then_updates_only_the_named_fields():
     assert (added.target_value, added.unit, added.position, added.retired, added.target_grade) \
         == (Decimal("5"), "个", 7, False, "")
     assert added.updated_at == first.updated_at
+
+
+def test_frozen_builds_what_the_dataclass_would_and_stays_frozen():
+    import dataclasses
+
+    from performance.domain import Direction, Operator, TargetRow
+    from performance.normalize import frozen
+
+    values = dict(unit_code="900000", unit_name="单位", project_name="项目", budget=Decimal("1"),
+                  goal="", level1="产出指标", level2="数量指标", name="指标", operator=Operator.GE,
+                  target_value=Decimal("80"), target_grade=None, unit="人次",
+                  weight=Decimal("15"), direction=Direction.POSITIVE, source_row=4)
+    row = frozen(TargetRow, dict(values))
+    assert row == TargetRow(**values) and hash(row) == hash(TargetRow(**values))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        row.name = "别的"
+
+    @dataclasses.dataclass(frozen=True, slots=True)
+    class Slotted:
+        a: int
+
+    assert frozen(Slotted, {"a": 1}) == Slotted(1)  # its own __init__

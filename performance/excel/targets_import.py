@@ -16,6 +16,7 @@ from performance.lengths import max_length, too_long
 from performance.normalize import (
     clean_name,
     clean_unit,
+    frozen,
     match_key,
     normalize_direction,
     normalize_operator,
@@ -184,12 +185,13 @@ class _Converter:
         if len(self.problems) > before:
             return None
         operator, value, grade, measure, weight, direction = parsed
-        return TargetRow(
-            unit_code=unit_code, unit_name=unit_name, project_name=project, budget=budget,
-            goal=goal, level1=level1, level2=level2, name=name, operator=operator,
-            target_value=value, target_grade=grade, unit=measure, weight=weight,
-            direction=direction, source_row=row.number,
-        )
+        return frozen(TargetRow, {
+            "unit_code": unit_code, "unit_name": unit_name, "project_name": project,
+            "budget": budget, "goal": goal, "level1": level1, "level2": level2, "name": name,
+            "operator": operator, "target_value": value, "target_grade": grade,
+            "unit": measure, "weight": weight, "direction": direction,
+            "source_row": row.number,
+        })
 
     @staticmethod
     def cached(memo: dict, key: tuple, compute):

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from performance.domain import Direction, Operator, TargetRow
-from performance.normalize import clean_unit
+from performance.normalize import clean_unit, frozen
 
 # Read once: an enum member's .value is a slow descriptor, asked for every indicator reviewed.
 _QUALITATIVE = Operator.QUALITATIVE.value
@@ -93,18 +93,19 @@ def iter_facts_from_rows(rows: Iterable[TargetRow],
             unit_code=unit_code,
             year=year,
             indicators=tuple(
-                IndicatorFacts(
-                    name=row.name,
-                    level1=row.level1,
-                    level2=row.level2,
-                    operator=_text(row.operator),
-                    target_value=row.target_value,
-                    target_grade=_text(row.target_grade),
-                    unit=row.unit or "",
-                    weight=row.weight,
-                    direction=_text(row.direction),
-                    source_row=row.source_row,
-                )
+                frozen(IndicatorFacts, {
+                    "name": row.name,
+                    "level1": row.level1,
+                    "level2": row.level2,
+                    "operator": _text(row.operator),
+                    "target_value": row.target_value,
+                    "target_grade": _text(row.target_grade),
+                    "unit": row.unit or "",
+                    "weight": row.weight,
+                    "direction": _text(row.direction),
+                    "id": None,
+                    "source_row": row.source_row,
+                })
                 for row in project_rows
             ),
         )
