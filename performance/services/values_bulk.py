@@ -250,11 +250,13 @@ def apply_bulk(plan: BulkPlan) -> WriteResult:
                     **{f: stored(f, v) for f, v in writes.items()}}
                    for indicator, writes in plan.new[start:start + CHUNK]]
         insert_indicator_records(created, plan.period)
-        _history(created, "+", now, write, dict.__getitem__)
+        write_history(IndicatorRecord, created, "+", now, write.actor, write.channel,
+                      write.reason)
     for start in range(0, len(plan.changed), CHUNK):
         chunk = plan.changed[start:start + CHUNK]
         _update_saved(chunk, now, write.actor)
-        _history([r for r, _ in chunk], "~", now, write, getattr)
+        write_history(IndicatorRecord, [r for r, _ in chunk], "~", now, write.actor,
+                      write.channel, write.reason)
     stamp = {"updated_at": now, "updated_by": write.actor}
     projects = []
     for _, record, writes in plan.project_writes:
@@ -308,40 +310,3 @@ def _memo(field):
         return memo[key]
 
     return prepare
-
-
-def _history(records: list, kind: str, now, write: ValueWrite, get) -> None:
-    """The history rows of indicator records ("+" created, "~" changed; `get` reads a value
-    of a record: dicts or Saved rows), as record_rows.write_history writes them (the actor,
-    the channel, the reason), by one executemany of plain tuples."""
-    if not records:
-        return
-    history = IndicatorRecord.history.model
-    tracked = {f.attname for f in history.tracked_fields}
-    meta = {"history_date": now, "history_type": kind,
-            "history_user_id": getattr(write.actor, "pk", None),
-            "history_change_reason": write.reason[:100], "history_channel": write.channel}
-    fields = [f for f in history._meta.concrete_fields if not f.primary_key]
-    columns = [(f.attname, None if f.get_internal_type() in _AS_IS else _memo(f)) for f in fields]
-    quote = connection.ops.quote_name
-    sql = "INSERT INTO {} ({}) VALUES ({})".format(
-        quote(history._meta.db_table), ", ".join(quote(f.column) for f in fields),
-        ", ".join(["%s"] * len(fields)))
-    constant = {}
-    for f in fields:
-        if f.attname not in tracked:
-            value = meta[f.attname] if f.attname in meta else f.get_default()
-            constant[f.attname] = value if f.get_internal_type() in _AS_IS else \
-                f.get_db_prep_save(value, connection)
-    rows = []
-    for record in records:
-        row = []
-        for name, prepare in columns:
-            if name in constant:
-                row.append(constant[name])
-            else:
-                value = get(record, name)
-                row.append(value if prepare is None else prepare(value))
-        rows.append(row)
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
