@@ -138,6 +138,10 @@ class ProjectRecord(models.Model):
         indexes = [
             models.Index(fields=["period", "updated_at"], name="record_period_updated"),
             models.Index(fields=["period", "computed_at"], name="record_period_computed"),
+            # the review queues ask "which records of open periods await my review" by status;
+            # at 60,000 projects (bench/pages.py --scale 10) a scan of every record was most of
+            # a cold home page
+            models.Index(fields=["status", "period"], name="record_status_period"),
         ]
         constraints = [
             models.UniqueConstraint(
