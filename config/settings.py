@@ -279,6 +279,9 @@ CACHES = {"default": (
     {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 1000}}
 )}
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 300)
+# While one request builds a page, the others asking for the same page wait for its copy at most
+# this long before building their own (single flight: no stampede after a change).
+PAGE_CACHE_BUILD_WAIT_SECONDS = env_int("PAGE_CACHE_BUILD_WAIT_SECONDS", 10)
 
 # The scoring policy (docs/scoring.md): None means the defaults; a deployment may give a mapping
 # of the numbers it changes, e.g. SCORING_POLICY = {"negative_convention": "ratio"}.

@@ -13,7 +13,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 MAIN = 'if __name__ == "__main__":'
-KNOWN = {"api.py", "dashboard.py", "import_speed.py", "pages.py", "reminders.py", "score.py",
+KNOWN = {"api.py", "dashboard.py", "import_speed.py", "load.py", "pages.py", "reminders.py", "score.py",
          "score_engine.py"}
 
 
