@@ -156,9 +156,10 @@ def generate(period, size):
             with connection.cursor() as cursor:
                 for sql in connection.ops.sequence_reset_sql(no_style(), [Indicator]):
                     cursor.execute(sql)
-    if connection.vendor == "postgresql":  # as autovacuum would soon: plans for these sizes
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+    # Statistics for the planner, as a deployment has them: PostgreSQL's autovacuum gathers
+    # them soon; on SQLite docs/deployment.md has the operator run ANALYZE after a large import.
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
     return projects[0]
 
 
