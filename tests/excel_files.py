@@ -82,3 +82,35 @@ def zip_bomb(member_bytes: int) -> bytes:
         target.writestr("xl/workbook.xml", "<workbook/>")
         target.writestr("xl/worksheets/sheet1.xml", b"\0" * member_bytes)
     return out.getvalue()
+
+
+SHEET_NS = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+_DOC_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_CT = "application/vnd.openxmlformats-"
+
+
+def streamed_xlsx(sheet_name: str, write_sheet) -> bytes:
+    """A one-sheet .xlsx whose sheet XML `write_sheet(stream)` writes straight into the zip, in
+    blocks, so files of a million rows are never held whole in memory (openpyxl would build
+    every cell). `write_sheet` writes the whole <worksheet> element, with SHEET_NS."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", (
+            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            f'<Default Extension="rels" ContentType="{_CT}package.relationships+xml"/>'
+            '<Default Extension="xml" ContentType="application/xml"/>'
+            f'<Override PartName="/xl/workbook.xml" ContentType="{_CT}officedocument.'
+            'spreadsheetml.sheet.main+xml"/></Types>'))
+        archive.writestr("_rels/.rels", (
+            f'<Relationships xmlns="{_REL_NS}"><Relationship Id="rId1" '
+            f'Type="{_DOC_NS}/officeDocument" Target="xl/workbook.xml"/></Relationships>'))
+        archive.writestr("xl/workbook.xml", (
+            f'<workbook {SHEET_NS} xmlns:r="{_DOC_NS}"><sheets>'
+            f'<sheet name="{sheet_name}" sheetId="1" r:id="rId1"/></sheets></workbook>'))
+        archive.writestr("xl/_rels/workbook.xml.rels", (
+            f'<Relationships xmlns="{_REL_NS}"><Relationship Id="rId1" '
+            f'Type="{_DOC_NS}/worksheet" Target="worksheets/sheet1.xml"/></Relationships>'))
+        with archive.open("xl/worksheets/sheet1.xml", "w") as sheet:
+            write_sheet(sheet)
+    return out.getvalue()

@@ -2,9 +2,7 @@
 rows are built, in bounded memory; at most IMPORT_MAX_ERRORS problems are kept and the rest
 counted; the status pages list the problems 50 a page and say how many were not kept."""
 
-import io
 import tracemalloc
-import zipfile
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -17,16 +15,12 @@ from performance.excel.layouts import ACTUALS
 from performance.excel.reader import Limits, read_table
 from performance.models import ImportJob, ImportKind, ImportStatus
 from tests.entry_setup import make_team
-from tests.excel_files import TABLE13_XLS, csv_bytes, xlsx
+from tests.excel_files import SHEET_NS, TABLE13_XLS, csv_bytes, streamed_xlsx, xlsx
 from tests.test_uploads_service import HEADERS
 
 pytestmark = pytest.mark.django_db
 UPLOAD = reverse("entry:upload")
 LAST_ROW = 1_048_576
-NS = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
-REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
-DOC_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-CT = "application/vnd.openxmlformats-"
 
 
 @pytest.fixture(autouse=True)
@@ -48,34 +42,19 @@ def as_user(user) -> Client:
 def every_row_filled(rows: int = LAST_ROW) -> bytes:
     """An .xlsx of the 自评表's header and a value on every row down to `rows`: the sheet's XML
     written straight into the zip (~10 MB compressed, the size of the file in the finding)."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("[Content_Types].xml", (
-            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-            f'<Default Extension="rels" ContentType="{CT}package.relationships+xml"/>'
-            '<Default Extension="xml" ContentType="application/xml"/>'
-            f'<Override PartName="/xl/workbook.xml" ContentType="{CT}officedocument.'
-            'spreadsheetml.sheet.main+xml"/></Types>'))
-        archive.writestr("_rels/.rels", (
-            f'<Relationships xmlns="{REL_NS}"><Relationship Id="rId1" '
-            f'Type="{DOC_NS}/officeDocument" Target="xl/workbook.xml"/></Relationships>'))
-        archive.writestr("xl/workbook.xml", (
-            f'<workbook {NS} xmlns:r="{DOC_NS}"><sheets>'
-            '<sheet name="自评表" sheetId="1" r:id="rId1"/></sheets></workbook>'))
-        archive.writestr("xl/_rels/workbook.xml.rels", (
-            f'<Relationships xmlns="{REL_NS}"><Relationship Id="rId1" '
-            f'Type="{DOC_NS}/worksheet" Target="worksheets/sheet1.xml"/></Relationships>'))
-        with archive.open("xl/worksheets/sheet1.xml", "w") as sheet:
-            sheet.write(f'<worksheet {NS}><dimension ref="A1:F{rows}"/><sheetData>'.encode())
-            header = "".join(f'<c r="{col}1" t="inlineStr"><is><t>{name}</t></is></c>'
-                             for col, name in zip("ABCDEF", HEADERS, strict=False))
-            sheet.write(f'<row r="1">{header}</row>'.encode())
-            for start in range(2, rows + 1, 10_000):
-                sheet.write(b"".join(
-                    b'<row r="%d"><c r="A%d"><v>1</v></c><c r="F%d"><v>%d</v></c></row>'
-                    % (r, r, r, r) for r in range(start, min(start + 10_000, rows + 1))))
-            sheet.write(b"</sheetData></worksheet>")
-    return out.getvalue()
+
+    def write(sheet):
+        sheet.write(f'<worksheet {SHEET_NS}><dimension ref="A1:F{rows}"/><sheetData>'.encode())
+        header = "".join(f'<c r="{col}1" t="inlineStr"><is><t>{name}</t></is></c>'
+                         for col, name in zip("ABCDEF", HEADERS, strict=False))
+        sheet.write(f'<row r="1">{header}</row>'.encode())
+        for start in range(2, rows + 1, 10_000):
+            sheet.write(b"".join(
+                b'<row r="%d"><c r="A%d"><v>1</v></c><c r="F%d"><v>%d</v></c></row>'
+                % (r, r, r, r) for r in range(start, min(start + 10_000, rows + 1))))
+        sheet.write(b"</sheetData></worksheet>")
+
+    return streamed_xlsx("自评表", write)
 
 
 def actuals_rows(team, count: int, *, unit: str | None = None) -> list[list]:
