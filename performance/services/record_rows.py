@@ -30,7 +30,10 @@ def insert_indicator_records(rows: list[dict], period) -> None:
         return
     insert(IndicatorRecord, rows)
     by_indicator = {r["indicator_id"]: r for r in rows}
-    found = IndicatorRecord.objects.filter(period=period)
+    # No ordering: the model's sorts through the indicator and its project, a join whose plan
+    # PostgreSQL may pick from statistics taken while these rows were still uncommitted (an
+    # autovacuum during the import finds the table "empty") and then loop over for minutes.
+    found = IndicatorRecord.objects.order_by().filter(period=period)
     if len(by_indicator) <= CHUNK:
         found = found.filter(indicator_id__in=list(by_indicator))
     else:  # an import: the period's records of that id range, one range scan, no IN list

@@ -46,6 +46,7 @@ from performance.services.versions import earlier_targets
 
 CHUNK = 5000  # indicator rows fetched at a time
 BATCH = 500  # projects per transaction; rows per INSERT statement
+ID_LIST_MAX = 2000  # projects named by a literal id list (a refresh batch); more: a subquery
 ARRAY_BATCH = 20000  # rows per UPDATE … FROM unnest statement (PostgreSQL)
 
 SNAPSHOT_FIELDS = ["score_total", "score_grade", "projected_total", "light", "execution_light",
@@ -126,12 +127,18 @@ def _monitored(period, projects: QuerySet) -> Iterator[_Monitored]:
     in_period = Q(records__period=period)
     heads = list(projects.annotate(rec=FilteredRelation("records", condition=in_period))
                  .order_by("id").values_list(*_HEAD))
-    rows = stream_values(Indicator.objects.filter(project__in=projects.values("id"))
+    # A refresh's batch by its ids, not by the subquery: inside an import's transaction,
+    # PostgreSQL may plan the subquery's join from statistics an autovacuum took while the
+    # import's rows were uncommitted (the tables "empty"), a nested loop over every indicator
+    # for each project (minutes at 8,000 indicators). A literal list is planned as index
+    # lookups whatever the statistics say.
+    chosen = [head[0] for head in heads] if len(heads) <= ID_LIST_MAX else projects.values("id")
+    rows = stream_values(Indicator.objects.filter(project_id__in=chosen)
                          .annotate(rec=FilteredRelation("records", condition=in_period))
                          .order_by("project_id", "position", "id").values_list(*_ROW), CHUNK)
     new = object.__new__
     pending = next(rows, None)
-    earlier = earlier_targets(period, projects.values("id"))
+    earlier = earlier_targets(period, chosen)
     for project_id, budget, adjusted, record_id, spent in heads:
         facts, keys = [], []
         entered = spent is not None

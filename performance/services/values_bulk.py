@@ -27,7 +27,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from budget.models import Project
-from performance.models import IndicatorRecord, ProjectRecord
+from performance.models import Indicator, IndicatorRecord, ProjectRecord
 from performance.workflow import Channel
 
 from .merge import EditConflict, Subject, merge
@@ -42,6 +42,7 @@ from .record_rows import (
     write_history,
 )
 from .snapshot import refresh_snapshots
+from .table_stats import analyze_after_write
 from .values import (
     ADMIN_FIELDS,
     ValueWrite,
@@ -268,6 +269,10 @@ def apply_bulk(plan: BulkPlan) -> WriteResult:
                           ([r for r, _ in projects if r.id not in plan.created_records], "~")):
         write_history(ProjectRecord, records, kind, now, write.actor, write.channel,
                       write.reason)
+    # the refresh reads these back: planned for the rows it meets (table_stats)
+    touched = len(plan.new) + len(plan.changed)
+    analyze_after_write({IndicatorRecord: touched, Indicator: touched,
+                             ProjectRecord: len(plan.result.changed_projects)})
     if plan.result.changed_projects:
         refresh_snapshots(plan.period, sorted(plan.result.changed_projects))
     return plan.result

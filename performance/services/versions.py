@@ -132,8 +132,8 @@ def earlier_targets(period, project_ids, in_force=None) -> dict[int, EarlierTarg
                 .exclude(change="removed")
                 .select_related("version", "level1", "level2")
                 .order_by("version__project_id", "position", "id"))
-    records = {r.indicator_id: r for r in IndicatorRecord.objects.filter(
-        period=period, indicator_id__in=[t.indicator_id for t in rows])}
+    records = {r.indicator_id: r for r in IndicatorRecord.objects.order_by().filter(
+        period=period, indicator_id__in=[t.indicator_id for t in rows])}  # no ordering join
     found = {pid: EarlierTargets(version, [], {}) for pid, version in earlier.items()}
     for target in rows:
         item = found[target.version.project_id]
