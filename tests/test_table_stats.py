@@ -73,6 +73,21 @@ def test_a_small_write_is_left_alone():
 
 
 @postgres_only
+def test_a_table_with_more_committed_rows_than_written_is_left_alone(monkeypatch):
+    # its count stays right whatever an autovacuum meanwhile sees (and its ANALYZE is costly)
+    monkeypatch.setattr(table_stats, "committed_rows", lambda tables: dict.fromkeys(tables, 10**6))
+    assert table_stats.analyze_after_write({Indicator: 100_000}) == []
+    monkeypatch.setattr(table_stats, "committed_rows", lambda tables: dict.fromkeys(tables, 50))
+    assert table_stats.analyze_after_write({Indicator: 2000}) == ["performance_indicator"]
+
+
+@postgres_only
+def test_the_committed_rows_are_those_of_the_statistics_system():
+    indicators(2000)  # uncommitted: not counted
+    assert table_stats.committed_rows(["performance_indicator"])["performance_indicator"] < 2000
+
+
+@postgres_only
 def test_an_autovacuum_meanwhile_skips_a_table_analyzed_in_the_transaction():
     indicators(2000)
     assert table_stats.analyze_after_write({Indicator: 2000}) == ["performance_indicator"]
