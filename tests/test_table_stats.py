@@ -2,20 +2,16 @@
 that runs while an import's rows are uncommitted counts the tables as empty, and PostgreSQL
 then planned the import's own reads (the refresh of scores and lights) as a loop over every
 row for each row — a CI run stalled for over an hour in tests/test_import_memory.py that way.
-The import now ANALYZEs, inside its transaction, the tables it wrote many rows to."""
-
-from decimal import Decimal
+The import now ANALYZEs, inside its transaction, a table it wrote more rows to than the table
+holds committed."""
 
 import psycopg
 import pytest
 from django.db import connection
 
-from budget.models import Project
-from performance.domain import Direction, Operator
 from performance.excel.actuals_import import import_actuals
 from performance.models import Indicator
 from performance.services import table_stats, values_bulk
-from tests.factories import UnitFactory, level2
 from tests.test_import_memory import PER_PROJECT, actuals, workbook, world
 
 pytestmark = pytest.mark.django_db
@@ -39,16 +35,8 @@ def counted(table: str) -> float:
         return cursor.fetchone()[0]
 
 
-def indicators(count: int):
-    unit, level = UnitFactory(), level2()
-    projects = Project.objects.bulk_create([
-        Project(unit=unit, year=2025, name=f"项目{p}", budget_amount=Decimal(100))
-        for p in range(count // 10)])
-    Indicator.objects.bulk_create([
-        Indicator(project=project, level1=level.level1, level2=level, name=f"指标{i}",
-                  operator=Operator.GE, target_value=Decimal(100), unit="人次",
-                  weight=Decimal(10), direction=Direction.POSITIVE, position=i)
-        for project in projects for i in range(10)])
+def indicators(count: int) -> None:
+    world(count // PER_PROJECT)  # tests/test_import_memory's: PER_PROJECT indicators a project
 
 
 def test_sqlite_has_no_statistics_to_refresh():
