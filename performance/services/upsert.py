@@ -2,11 +2,11 @@
 
 Django's bulk_create(update_conflicts=True) does the same SQL, but it builds a model instance
 per row, compiles every value through the ORM and, on SQLite, caps a statement at 999
-parameters (~70 rows here): three quarters of an import's time. This writes multi-row
-statements sized to the database's real parameter limit, prepares each distinct value once
-(`Field.get_db_prep_save`, so stored values are exactly what the ORM would store), and works on
-SQLite (≥ 3.24) and PostgreSQL alike. Values must already be valid: the importers validate
-every row before anything is written.
+parameters (~70 rows here): three quarters of an import's time. `upsert` takes rows as dicts:
+on SQLite (≥ 3.24) as multi-row statements sized to its real parameter limit, on PostgreSQL
+through `upsert_tuples`' unnest arrays. Each distinct value is prepared once
+(`Field.get_db_prep_save`, so stored values are exactly what the ORM would store). Values must
+already be valid: the importers validate every row before anything is written.
 """
 
 from __future__ import annotations
@@ -17,18 +17,14 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from django.db import connection
 
 MAX_ROWS = 2000  # rows per statement
-PG_MAX_PARAMS = 65_535
 
 
-def max_params() -> int:
-    if connection.vendor == "sqlite":
-        connection.ensure_connection()
-        raw = connection.connection
-        getlimit = getattr(raw, "getlimit", None)
-        if getlimit is not None:
-            return getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
-        return connection.features.max_query_params or 999
-    return connection.features.max_query_params or PG_MAX_PARAMS
+def sqlite_max_params() -> int:
+    connection.ensure_connection()
+    getlimit = getattr(connection.connection, "getlimit", None)
+    if getlimit is not None:
+        return getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    return connection.features.max_query_params or 999
 
 
 def insert(model, rows: list[dict]) -> int:
@@ -55,16 +51,9 @@ def upsert(model, rows: list[dict], *, unique: list[str] | None, update: list[st
     spec = [(f.attname, f.get_default(), _preparer(f)) for f in fields]
     quote = connection.ops.quote_name
     columns = ", ".join(quote(f.column) for f in fields)
-    updates = ", ".join(f"{quote(c)} = EXCLUDED.{quote(c)}"
-                        for c in (model._meta.get_field(n).column for n in update))
-    if unique is None:
-        on_conflict = ""
-    else:
-        conflict = ", ".join(quote(model._meta.get_field(n).column) for n in unique)
-        on_conflict = f" ON CONFLICT ({conflict}) " + (
-            f"DO UPDATE SET {updates}" if updates else "DO NOTHING")
+    on_conflict = _on_conflict(model, unique, update)
     placeholder = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    per_statement = max(1, min(MAX_ROWS, max_params() // len(fields)))
+    per_statement = max(1, min(MAX_ROWS, sqlite_max_params() // len(fields)))
     statements = 0
     with connection.cursor() as cursor:
         for start in range(0, len(rows), per_statement):

@@ -272,7 +272,7 @@ def apply_bulk(plan: BulkPlan) -> WriteResult:
     # the refresh reads these back: planned for the rows it meets (table_stats)
     touched = len(plan.new) + len(plan.changed)
     analyze_after_write({IndicatorRecord: touched, Indicator: touched,
-                             ProjectRecord: len(plan.result.changed_projects)})
+                         ProjectRecord: len(plan.result.changed_projects)})
     if plan.result.changed_projects:
         refresh_snapshots(plan.period, sorted(plan.result.changed_projects))
     return plan.result
