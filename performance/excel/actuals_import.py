@@ -14,12 +14,19 @@ changing a value someone else saved needs `overwrite`. A locked period, or a pro
 submitted or approved, refuses its rows. The write locks the project records before it
 compares, writes history rows (channel and reason “Excel 导入：<file>”) and refreshes the
 stored scores and lights; a dry run does all of it but the writing.
+
+Memory follows a part, not the file: the rows stream from the sheet READ_BATCH at a time (the
+indicators of the units they name read as they come), and the values go to the write path in
+parts of whole projects, about WRITE_PART indicators each, one after the other in the one
+transaction (services.values_bulk.write_in_parts). Every problem of every row, and every
+refusal or clash of every part, is still reported at once, and nothing is written unless all
+of it can be.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -28,16 +35,20 @@ from budget.models import Unit
 from performance.services.merge import UNVERSIONED, EditConflict
 from performance.services.period_lock import open_for_any
 from performance.services.values import RecordChange, ValueWrite, WriteRefused, WriteResult
-from performance.services.values_bulk import apply_bulk, prepare_bulk
+from performance.services.values_bulk import write_in_parts
 from performance.workflow import Channel
 
 from .actuals_rows import RECORD_COLUMNS, Matcher, RowReader
 from .errors import BadFile, ExcelImportError, Problem
 from .layouts import ACTUALS
-from .reader import Limits, read_table
+from .reader import Limits, gc_paused, read_table
 
 PROJECT_COLUMNS = {"spent": "预算执行数", "spent_reason": "执行率偏低原因"}
 FIELD_COLUMNS = {f: column for column, names in RECORD_COLUMNS.items() for f in names}
+READ_BATCH = 5000  # rows matched at a time (their units' indicators read first)
+# Indicators a write part holds (whole projects): its saved records, merges and statements are
+# all that is in memory at once; a part costs about ten queries.
+WRITE_PART = 10_000
 
 
 @dataclass
@@ -77,43 +88,53 @@ def import_actuals(file, period, *, units: Iterable | None = None, dry_run: bool
     report = progress or (lambda percent: None)
     if not open_for_any(period, None if units is None else _unit_ids(units)):
         raise BadFile(f"填报期间“{period.code} {period.name}”已锁定，不能导入", filename or "")
-    table = read_table(file, ACTUALS, filename=filename, sheet=sheet, limits=limits)
+    table = read_table(file, ACTUALS, filename=filename, sheet=sheet, limits=limits,
+                       stream=True)
     report(30)
     allowed = _unit_ids(units)
-    matcher = Matcher.load(period.year, allowed, table)
-    reader = RowReader(table, matcher, allowed)
-    rows, table.rows = table.rows, []
-    for index, row in enumerate(rows):
-        _check_period(reader, row, period)
-        reader.read(row)
-        rows[index] = None  # each row object goes once read: the peak is not rows + records
-    del rows
-    reader.matcher = matcher = None  # its lookup maps are not needed by the write
+    reader = RowReader(table, Matcher.for_year(period.year, table), allowed)
+    # Streamed: READ_BATCH rows at a time, the indicators of the units they name read first;
+    # a row object goes once read, so the peak is never every row plus every record.
+    with gc_paused():
+        for batch in _batches(table.rows, READ_BATCH):
+            reader.add_units(batch)
+            for row in batch:
+                _check_period(reader, row, period)
+                reader.read(row)
+            del batch
+    reader.matcher = None  # its lookup maps are not needed by the write
     report(50)
     if reader.problems:
         raise ExcelImportError(reader.problems, table.filename)
     if not reader.records:
         raise ExcelImportError([Problem(table.header_row, "三级指标", "表头下没有任何指标行")],
                                table.filename)
-    write = _write(reader, period, user, channel, clear_blanks, overwrite,
-                   filename or table.filename or _name(file))
-    rows_read, reader.records = len(reader.records), {}  # the write holds the values now
+    rows_read = len(reader.records)
+    writes = _writes(reader, period, user, channel, clear_blanks, overwrite,
+                     filename or table.filename or _name(file))
     report(60)
     with transaction.atomic():
         try:
-            plan = prepare_bulk(write, reader.targets)
+            written = write_in_parts(writes, reader.targets, dry_run=dry_run)
         except WriteRefused as exc:
             raise ExcelImportError(_refusals(reader, exc), table.filename) from exc
         except EditConflict as exc:
             raise ExcelImportError(_conflicts(reader, exc), table.filename) from exc
-        report(80)
         if dry_run:
             transaction.set_rollback(True)  # the records created to lock go too
-            written = plan.result
-        else:
-            written = apply_bulk(plan)
     report(100)
     return _result(rows_read, written, dry_run)
+
+
+def _batches(rows: Iterable, size: int) -> Iterator[list]:
+    batch = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def _check_period(reader: RowReader, row, period) -> None:
@@ -122,23 +143,38 @@ def _check_period(reader: RowReader, row, period) -> None:
         reader.problem(row, "填报期间代码", f"这是期间“{code}”的填报模板，不能导入到“{period.code}”")
 
 
-def _write(reader: RowReader, period, user, channel, clear_blanks, overwrite, name) -> ValueWrite:
-    indicators = {}
-    for indicator_id, (_, values) in reader.records.items():
-        given = {f: v for f, v in values.items() if clear_blanks or not _blank(v)}
-        version = reader.versions.get(indicator_id) if reader.has["指标记录版本"] else UNVERSIONED
-        indicators[indicator_id] = RecordChange(given, version, reader.rows_of[indicator_id])
-    projects = {}
-    for project_id, values in reader.projects.items():
+def _writes(reader: RowReader, period, user, channel, clear_blanks, overwrite,
+            name) -> Iterator[ValueWrite]:
+    """The file's values as ValueWrites of whole projects, WRITE_PART indicators or so each,
+    in project order (values_bulk.write_in_parts); each record's values leave the reader as
+    they go into a write."""
+    by_project: dict[int, list[int]] = {}
+    for indicator_id, (project_id, _) in reader.records.items():
+        by_project.setdefault(project_id, []).append(indicator_id)
+    versioned = reader.has["指标记录版本"]
+    project_versioned = reader.has["项目记录版本"]
+    reason = f"Excel 导入：{name}"[:100]
+    indicators, projects = {}, {}
+    for project_id in sorted(by_project.keys() | reader.projects.keys()):
+        for indicator_id in by_project.get(project_id, ()):
+            _, values = reader.records.pop(indicator_id)
+            given = {f: v for f, v in values.items() if clear_blanks or not _blank(v)}
+            version = reader.versions.get(indicator_id) if versioned else UNVERSIONED
+            indicators[indicator_id] = RecordChange(given, version, reader.rows_of[indicator_id])
+        values = reader.projects.get(project_id, {})
         given = {f: v for f, v in values.items()
                  if f in PROJECT_COLUMNS and (clear_blanks or not _blank(v))}
-        if not given:
-            continue
-        version = (reader.project_versions.get(project_id) if reader.has["项目记录版本"]
-                   else UNVERSIONED)
-        projects[project_id] = RecordChange(given, version, reader.first_rows[project_id])
-    return ValueWrite(period=period, actor=user, channel=channel, indicators=indicators,
-                      projects=projects, reason=f"Excel 导入：{name}"[:100], overwrite=overwrite)
+        if given:
+            version = (reader.project_versions.get(project_id) if project_versioned
+                       else UNVERSIONED)
+            projects[project_id] = RecordChange(given, version, reader.first_rows[project_id])
+        if len(indicators) >= WRITE_PART:
+            yield ValueWrite(period=period, actor=user, channel=channel, indicators=indicators,
+                             projects=projects, reason=reason, overwrite=overwrite)
+            indicators, projects = {}, {}
+    if indicators or projects:
+        yield ValueWrite(period=period, actor=user, channel=channel, indicators=indicators,
+                         projects=projects, reason=reason, overwrite=overwrite)
 
 
 def _refusals(reader: RowReader, exc: WriteRefused) -> list[Problem]:

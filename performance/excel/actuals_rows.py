@@ -82,34 +82,40 @@ class Matcher:
         self.exact = {(t.unit_id, t.project, t.level1, t.level2, t.name): t for t in targets}
         self.targets = targets
         self._fuzzy = None
+        self._fuzzy_count = 0  # targets already in the fuzzy maps
 
     @classmethod
-    def load(cls, year: int, allowed: set[int] | None, table: Table) -> Matcher:
-        units = list(Unit.objects.values_list("id", "code", "name"))
-        matcher = cls(units, [])
-        wanted = {matcher.unit_id(row.get("单位名称"), row.get("单位代码")) for row in table.rows}
-        wanted.discard(None)
-        if allowed is not None:
-            wanted &= allowed
-        ids = sorted(wanted)
-        targets = []
+    def for_year(cls, year: int, table: Table) -> Matcher:
+        """The year's units, no indicators yet: `add_units` reads those of the units a batch
+        of rows names, so a file is matched as it streams."""
+        matcher = cls(list(Unit.objects.values_list("id", "code", "name")), [])
+        matcher.year, matcher.loaded = year, set()
         # The same names, levels, units and project values repeat on every row: each column
         # keeps one object per distinct value (a 100,000-row year held ~60 MB less).
-        pools = [{} for _ in INDICATOR_VALUES[3:]]
-        facts = table.has("预算数") or table.has("年度目标")
+        matcher._pools = [{} for _ in INDICATOR_VALUES[3:]]
+        matcher._facts = table.has("预算数") or table.has("年度目标")
+        return matcher
+
+    def add_units(self, unit_ids: set) -> None:
+        """Read the indicators (and, when the file has those columns, the projects' budget and
+        goal) of the units among `unit_ids` not read yet, UNIT_CHUNK units a query."""
+        ids = sorted(unit_ids - self.loaded - {None})
+        self.loaded.update(ids)
+        pools, added = self._pools, []
         for start in range(0, len(ids), UNIT_CHUNK):
             chunk = ids[start:start + UNIT_CHUNK]
-            projects = {} if not facts else {pid: (budget, goal) for pid, budget, goal in (
-                Project.objects.filter(year=year, unit_id__in=chunk).values_list(
+            projects = {} if not self._facts else {pid: (budget, goal) for pid, budget, goal in (
+                Project.objects.filter(year=self.year, unit_id__in=chunk).values_list(
                     *PROJECT_VALUES))}
             rows = Indicator.objects.filter(
-                project__year=year, project__unit_id__in=chunk).values_list(*INDICATOR_VALUES)
-            targets += [Target(iid, pid, uid, *[pool.setdefault(v, v) for pool, v
-                                                 in zip(pools, rest, strict=True)],
-                               *projects.get(pid, _NO_FACTS))
-                        for iid, pid, uid, *rest in rows]
-        matcher.use(targets)
-        return matcher
+                project__year=self.year, project__unit_id__in=chunk).values_list(
+                *INDICATOR_VALUES)
+            added += [Target(iid, pid, uid, *[pool.setdefault(v, v) for pool, v
+                                               in zip(pools, rest, strict=True)],
+                             *projects.get(pid, _NO_FACTS))
+                      for iid, pid, uid, *rest in rows]
+        self.targets += added
+        self.exact.update(((t.unit_id, t.project, t.level1, t.level2, t.name), t) for t in added)
 
     def unit_id(self, text, code=None) -> int | None:
         key = (text, code)
@@ -127,14 +133,17 @@ class Matcher:
 
     def _fuzzy_maps(self):
         if self._fuzzy is None:
-            full, by_name, projects = {}, {}, {}
-            for t in self.targets:
-                project = match_key(t.project)
-                full[(t.unit_id, project, match_key(t.level1), match_key(t.level2),
-                      match_key(t.name))] = t
-                by_name[(t.unit_id, project, match_key(t.name))] = t
-                projects[(t.unit_id, project)] = t.project
-            self._fuzzy = (full, by_name, projects)
+            self._fuzzy = ({}, {}, {})
+        full, by_name, projects = self._fuzzy
+        # extended with the targets added since: the maps are built once however the file's
+        # units arrive
+        for t in self.targets[self._fuzzy_count:]:
+            project = match_key(t.project)
+            full[(t.unit_id, project, match_key(t.level1), match_key(t.level2),
+                  match_key(t.name))] = t
+            by_name[(t.unit_id, project, match_key(t.name))] = t
+            projects[(t.unit_id, project)] = t.project
+        self._fuzzy_count = len(self.targets)
         return self._fuzzy
 
     def target(self, unit_id: int, row: Row) -> tuple[Target | None, str, str]:
@@ -187,6 +196,14 @@ class RowReader:
 
     def problem(self, row: Row, column: str, message: str) -> None:
         self.problems.append(Problem(row.number, column, message))
+
+    def add_units(self, rows: list[Row]) -> None:
+        """Have the matcher read the indicators of the units `rows` name (those the import
+        may write: a unit not allowed is a problem of its rows, its indicators never read)."""
+        code = self.has["单位代码"]
+        wanted = {self.matcher.unit_id(row.get("单位名称"), row.get("单位代码") if code else None)
+                  for row in rows}
+        self.matcher.add_units(wanted if self.allowed is None else wanted & self.allowed)
 
     def read(self, row: Row) -> None:
         unit_text = row.get("单位名称")

@@ -20,6 +20,8 @@ changed rather than the size of the file:
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from django.contrib.auth import get_user_model
@@ -46,6 +48,7 @@ from .table_stats import analyze_after_write
 from .values import (
     ADMIN_FIELDS,
     ValueWrite,
+    WriteRefused,
     WriteResult,
     _check_workflow,
     _collect,
@@ -61,7 +64,7 @@ COLUMNS = tuple(f.attname for f in IndicatorRecord._meta.concrete_fields)
 _AS_IS = {"CharField", "TextField", "DecimalField", "IntegerField", "PositiveIntegerField",
           "ForeignKey", "BigAutoField", "AutoField", "BooleanField"}
 
-__all__ = ["BulkPlan", "apply_bulk", "prepare_bulk"]
+__all__ = ["BulkPlan", "apply_bulk", "prepare_bulk", "write_in_parts"]
 
 
 class Saved:
@@ -165,6 +168,50 @@ def prepare_bulk(write: ValueWrite, known: dict | None = None) -> BulkPlan:
     if conflicts:
         raise EditConflict(conflicts, refresh)
     return plan
+
+
+def write_in_parts(writes: Iterable[ValueWrite], known: dict | None = None, *,
+                   dry_run: bool = False) -> WriteResult:
+    """prepare_bulk and apply_bulk for each of `writes` in turn, inside the caller's
+    transaction, so that a file of 100,000 rows never holds every saved record, merge and
+    statement at once: each part a few thousand records, its memory released before the next.
+
+    The parts must name disjoint projects in ascending project order (project records are then
+    locked in one order, as by a single write). Every part is checked even after one was
+    refused or clashed, so that all refusals (else all clashes) are reported together; from
+    the first on, nothing more is written, and the caller's transaction rolls back what was.
+    A dry run checks and merges every part and writes none."""
+    total = WriteResult()
+    refusals, conflicts, refresh = [], [], {}
+    for write in writes:
+        try:
+            plan = prepare_bulk(write, known)
+        except WriteRefused as exc:
+            refusals += exc.refusals
+            continue
+        except EditConflict as exc:
+            conflicts += exc.conflicts
+            refresh.update(exc.refresh)
+            continue
+        failed = refusals or conflicts
+        _add(total, plan.result if dry_run or failed else apply_bulk(plan))
+        del plan
+    if refusals:
+        raise WriteRefused(refusals)
+    if conflicts:
+        raise EditConflict(conflicts, refresh)
+    return total
+
+
+def _add(total: WriteResult, part: WriteResult) -> None:
+    for f in dataclasses.fields(WriteResult):
+        value = getattr(part, f.name)
+        if isinstance(value, set):
+            getattr(total, f.name).update(value)
+        elif isinstance(value, list):
+            getattr(total, f.name).extend(value)
+        else:
+            setattr(total, f.name, getattr(total, f.name) + value)
 
 
 @dataclass
