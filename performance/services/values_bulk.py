@@ -43,6 +43,7 @@ from .record_rows import (
     update_records,
     write_history,
 )
+from .scoring import stream_values
 from .snapshot import refresh_snapshots
 from .table_stats import analyze_after_write
 from .values import (
@@ -261,18 +262,21 @@ def _saved_records(period, indicators: dict, given: set[str]) -> dict[int, tuple
         rows = (IndicatorRecord.objects.order_by()  # the model's ordering joins two tables
                 .filter(period=period, indicator__project_id__in=projects[start:start + CHUNK])
                 .values_list("indicator_id", *given))
-        found.update((row[0], row[1:]) for row in rows if row[0] in indicators)
+        found.update((row[0], row[1:]) for row in stream_values(rows) if row[0] in indicators)
     return found
 
 
 def _full_records(period, indicator_ids: list[int]) -> dict[int, Saved]:
-    """The saved records of `indicator_ids` whole, as Saved rows (CHUNK ids a query)."""
+    """The saved records of `indicator_ids` whole, as Saved rows (CHUNK ids a query), each
+    distinct value of a column converted once (scoring.stream_values: equal values, such as
+    a list of deviation reasons, may be one object; they are replaced, never changed in
+    place)."""
     found = {}
     for start in range(0, len(indicator_ids), CHUNK):
         rows = (IndicatorRecord.objects.order_by()
                 .filter(period=period, indicator_id__in=indicator_ids[start:start + CHUNK])
                 .values_list(*COLUMNS))
-        found.update((rec.indicator_id, rec) for rec in map(Saved, rows))
+        found.update((rec.indicator_id, rec) for rec in map(Saved, stream_values(rows)))
     return found
 
 
