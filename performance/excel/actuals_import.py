@@ -113,7 +113,9 @@ def import_actuals(file, period, *, units: Iterable | None = None, dry_run: bool
     writes = _writes(reader, period, user, channel, clear_blanks, overwrite,
                      filename or table.filename or _name(file))
     report(60)
-    with transaction.atomic():
+    # the collector paused as for the rows (reader.gc_paused): the write's objects live to
+    # its end, and a full collection would walk every record read so far (about 1 s of 8)
+    with transaction.atomic(), gc_paused():
         try:
             written = write_in_parts(writes, reader.targets, dry_run=dry_run)
         except WriteRefused as exc:
