@@ -19,6 +19,7 @@ from performance.normalize import (
     parse_deviation_reasons,
     parse_target,
 )
+from performance.services.scoring import stream_values
 
 from .errors import Problem, ProblemLog
 from .reader import Row, Table
@@ -110,10 +111,11 @@ class Matcher:
             rows = Indicator.objects.filter(
                 project__year=self.year, project__unit_id__in=chunk).values_list(
                 *INDICATOR_VALUES)
+            # stream_values: a target or weight converted once per distinct value
             added += [Target(iid, pid, uid, *[pool.setdefault(v, v) for pool, v
                                                in zip(pools, rest, strict=True)],
                              *projects.get(pid, _NO_FACTS))
-                      for iid, pid, uid, *rest in rows]
+                      for iid, pid, uid, *rest in stream_values(rows)]
         self.targets += added
         self.exact.update(((t.unit_id, t.project, t.level1, t.level2, t.name), t) for t in added)
 

@@ -60,6 +60,7 @@ from .values import (
 
 CHUNK = 2000  # ids per IN (…) list; records written (and their history) at a time
 COLUMNS = tuple(f.attname for f in IndicatorRecord._meta.concrete_fields)
+BLANK_NORM = {name: norm(value) for name, value in BLANK.items()}
 # The value of each of these is sent as it is (str, int, Decimal, None); the others (datetime,
 # JSON) are prepared by their field, as the ORM would store them.
 _AS_IS = {"CharField", "TextField", "DecimalField", "IntegerField", "PositiveIntegerField",
@@ -241,7 +242,7 @@ def _differing(write: ValueWrite, indicators: dict, saved: dict, given: list[str
         row = saved.get(indicator_id)
         values = change.values
         if row is None:
-            same = all(norm(values[f]) == norm(BLANK[f]) for f in fields if f in values)
+            same = all(norm(values[f]) == BLANK_NORM[f] for f in fields if f in values)
         else:
             same = all(norm(values[f]) == norm(row[at[f]]) for f in fields if f in values)
         if same:
