@@ -15,7 +15,9 @@ changed rather than the size of the file:
 * a record whose given values equal the saved ones costs that comparison: no merge, no
   history lookup, no write (an unchanged re-import writes nothing and refreshes nothing);
 * the changed records are written with one executemany UPDATE of plain tuples per set of
-  fields changed and per CHUNK, their history rows by record_rows.write_history.
+  fields changed and per CHUNK, their history rows by record_rows.write_history;
+* a whole file goes through `write_in_parts`: a part of whole projects at a time, so memory
+  follows the part, not the file.
 """
 
 from __future__ import annotations
