@@ -107,6 +107,27 @@ def test_monitoring_columns_and_deviation_categories(monitoring):
     assert rb.deviation_reasons == [] and rb.explanation == "供应商延期交货"
 
 
+def test_a_reimport_changes_every_kind_of_value_and_keeps_history(monitoring):
+    """The changed records' UPDATE (set-based on PostgreSQL): decimals, texts and the JSON
+    list of deviation reasons, each record's version and its history row."""
+    a, b = indicators(2)
+    headers = ["当前完成值", "全年预计完成值", "完成可能性", "偏差原因", "纠偏措施"]
+    import_actuals(sheet(headers, [key(a) + ["1", "2", "有可能", "经费、人员", "加快采购"],
+                                   key(b) + [10, 20, "确定能", None, None]]), monitoring)
+    result = import_actuals(sheet(headers, [
+        key(a) + ["1.5", "2", "不可能", "人员", "加快采购"],
+        key(b) + [10, 30, "确定能", "经费", "调整计划"]]), monitoring)
+    assert result.records_updated == 2
+    ra = IndicatorRecord.objects.get(indicator=a, period=monitoring)
+    assert (ra.actual_value, ra.expected_value, ra.likelihood) == (Decimal("1.5"), 2, "完全不可能")
+    assert ra.deviation_reasons == ["人员"] and ra.version == 1
+    rb = IndicatorRecord.objects.get(indicator=b, period=monitoring)
+    assert (rb.expected_value, rb.deviation_reasons, rb.corrective_measures) == (
+        30, ["经费"], "调整计划")
+    latest = ra.history.order_by("-history_id").first()
+    assert (latest.history_type, latest.deviation_reasons, latest.version) == ("~", ["人员"], 1)
+
+
 def test_names_are_matched_after_normalization(final):
     indicator = indicators(1)[0]
     unit, project, level1, level2, name = key(indicator)

@@ -23,7 +23,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import FilteredRelation, Q, QuerySet
 from django.utils import timezone
 
@@ -42,12 +42,12 @@ from performance.monitoring.project import ProjectMonitor, monitor_project
 from performance.scoring import IndicatorInput
 from performance.scoring.records import inputs_from_rows
 from performance.services.scoring import current_policy, stream_values
+from performance.services.upsert import update_rows
 from performance.services.versions import earlier_targets
 
 CHUNK = 5000  # indicator rows fetched at a time
 BATCH = 500  # projects per transaction; rows per INSERT statement
 ID_LIST_MAX = 2000  # projects named by a literal id list (a refresh batch); more: a subquery
-ARRAY_BATCH = 20000  # rows per UPDATE … FROM unnest statement (PostgreSQL)
 
 SNAPSHOT_FIELDS = ["score_total", "score_grade", "projected_total", "light", "execution_light",
                    "indicators_missing", "has_values", "computed_at"]
@@ -201,47 +201,10 @@ def _create_missing_records(period, projects: QuerySet) -> int:
     return len(missing)
 
 
-def _update_rows(model, names: list[str], rows: list[tuple]) -> None:
-    """UPDATE the fields `names` of `model` rows given as (*values, id): one set-based statement
-    on PostgreSQL (UPDATE … FROM unnest of one array per column: a statement per row, even
-    pipelined, costs the server a plan and an index probe each), an executemany elsewhere (SQLite
-    runs it in C with one prepared statement)."""
-    if not rows:
-        return
-    meta = model._meta
-    fields = [meta.get_field(name) for name in names]
-    quote = connection.ops.quote_name
-    table, pk = quote(meta.db_table), quote(meta.pk.column)
-    prepared = [[f.get_db_prep_save(v, connection) for f, v in zip(fields, row, strict=False)]
-                + [row[-1]] for row in rows]
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            columns = [*fields, meta.pk]
-            names_v = [f"c{i}" for i in range(len(columns))]
-            sql = "UPDATE {} AS t SET {} FROM unnest({}) AS v({}) WHERE t.{} = v.{}".format(
-                table, ", ".join(f"{quote(f.column)} = v.{n}" for f, n in zip(fields, names_v,
-                                                                          strict=False)),
-                ", ".join(f"%s::{_array_type(f)}" for f in columns), ", ".join(names_v),
-                pk, names_v[-1])
-            for start in range(0, len(prepared), ARRAY_BATCH):
-                part = prepared[start:start + ARRAY_BATCH]
-                cursor.execute(sql, [list(column) for column in zip(*part, strict=True)])
-        else:
-            sql = "UPDATE {} SET {} WHERE {} = %s".format(
-                table, ", ".join(f"{quote(f.column)} = %s" for f in fields), pk)
-            cursor.executemany(sql, prepared)
-
-
 def _write_project_snapshots(rows: list[tuple]) -> None:
     """UPDATE the SNAPSHOT_FIELDS of ProjectRecord rows given as (*values, id) (a seam:
     tests/test_concurrent_writes.py saves meanwhile, between the refresh's read and write)."""
-    _update_rows(ProjectRecord, SNAPSHOT_FIELDS, rows)
-
-
-def _array_type(field) -> str:
-    """The PostgreSQL array type of a column: numeric(6, 2)[], varchar(10)[], bigint[]…"""
-    return (field.rel_db_type(connection) if field.primary_key
-            else field.db_type(connection)) + "[]"
+    update_rows(ProjectRecord, SNAPSHOT_FIELDS, rows)
 
 
 def refresh_snapshots(period, project_ids: Iterable[int] | None = None) -> int:
@@ -284,5 +247,5 @@ def _refresh_batch(period, ids: list[int]) -> int:
                     relit.append((value, rec_id))
         # written after reading: SQLite does not isolate a write from an open read cursor
         _write_project_snapshots(updates)
-        _update_rows(IndicatorRecord, ["light"], relit)
+        update_rows(IndicatorRecord, ["light"], relit)
     return len(updates)

@@ -48,6 +48,7 @@ from .record_rows import (
 from .scoring import stream_values
 from .snapshot import refresh_snapshots
 from .table_stats import analyze_after_write
+from .upsert import update_rows
 from .values import (
     ADMIN_FIELDS,
     ValueWrite,
@@ -343,6 +344,15 @@ def _update_saved(changed: list[tuple[Saved, dict]], now, actor) -> None:
         rec.version += 1
         rec.updated_at, rec.updated_by_id, rec.updated_by = now, getattr(actor, "pk", None), actor
         groups.setdefault(tuple(sorted(writes)), []).append(rec)
+    if connection.vendor == "postgresql":
+        # set-based (upsert.update_rows): an executemany there is a statement, a plan and an
+        # index probe per record, even pipelined (4 of a 100,000-row re-import's 15 s)
+        for names, records in groups.items():
+            attnames = [IndicatorRecord._meta.get_field(n).attname for n in names]
+            update_rows(IndicatorRecord, [*names, "version", "updated_at", "updated_by"], [
+                (*[getattr(r, a) for a in attnames], r.version, r.updated_at, r.updated_by_id,
+                 r.id) for r in records])
+        return
     meta, quote = IndicatorRecord._meta, connection.ops.quote_name
     for names, records in groups.items():
         fields = [meta.get_field(n) for n in (*names, "version", "updated_at", "updated_by")]
