@@ -1,0 +1,92 @@
+"""performance.services.upsert: many rows a statement, the same rows stored as the ORM would
+store them, on both databases. On PostgreSQL a plain INSERT goes by COPY, and an upsert of a
+large chunk is staged by COPY in a temporary table inside the transaction (COPY_MIN rows)."""
+
+from decimal import Decimal
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from budget.models import Project
+from performance.domain import Direction, Operator
+from performance.models import AnnualGoal, Indicator
+from performance.services import upsert
+from tests.factories import ProjectFactory, level2
+
+pytestmark = pytest.mark.django_db(transaction=False)
+NAMES = ("project_id", "name", "level1_id", "level2_id", "operator", "target_value", "unit",
+         "weight", "direction", "position")
+
+
+@pytest.fixture(params=[2, 10_000], ids=["staged", "inline"])
+def copy_min(request, monkeypatch):
+    """Every chunk of 2+ rows staged by COPY (PostgreSQL), or none."""
+    monkeypatch.setattr(upsert, "COPY_MIN", request.param)
+    return request.param
+
+
+def rows(project, level, count, target):
+    return [(project.id, f"指标{i}", level.level1_id, level.id, Operator.GE, Decimal(target),
+             "人次", Decimal("12.50"), Direction.POSITIVE, i) for i in range(count)]
+
+
+def test_an_upsert_inserts_new_rows_and_updates_existing_ones_in_place(copy_min):
+    project, level = ProjectFactory(), level2()
+    now = timezone.now()
+    upsert.upsert_tuples(Indicator, NAMES, rows(project, level, 3, 80), unique=["project", "name"],
+                         update=["target_value", "updated_at"], constants={"updated_at": now})
+    ids = dict(Indicator.objects.values_list("name", "id"))
+    statements = upsert.upsert_tuples(
+        Indicator, NAMES, rows(project, level, 5, 90), unique=["project", "name"],
+        update=["target_value", "updated_at"], constants={"updated_at": now})
+    assert statements == 1
+    stored = {name: (pk, target, weight) for name, pk, target, weight in
+              Indicator.objects.values_list("name", "id", "target_value", "weight")}
+    assert len(stored) == 5
+    assert all(stored[name][0] == pk for name, pk in ids.items())  # updated in place
+    assert {target for _, target, _ in stored.values()} == {Decimal(90)}
+    assert {weight for _, _, weight in stored.values()} == {Decimal("12.50")}
+
+
+def test_two_staged_upserts_in_one_transaction_each_find_their_table(copy_min):
+    project, level = ProjectFactory(), level2()
+    with transaction.atomic():
+        for target in (70, 75):
+            upsert.upsert_tuples(Indicator, NAMES, rows(project, level, 4, target),
+                                 unique=["project", "name"], update=["target_value"],
+                                 constants={"updated_at": timezone.now()})
+    assert set(Indicator.objects.values_list("target_value", flat=True)) == {Decimal(75)}
+
+
+def test_a_plain_insert_keeps_constraints():
+    """On PostgreSQL a COPY: a duplicate is Django's IntegrityError, as from an INSERT."""
+    project = ProjectFactory()
+    upsert.insert(AnnualGoal, [{"project_id": project.id, "text": "目标", "updated_at":
+                                timezone.now()}])
+    assert AnnualGoal.objects.get(project=project).text == "目标"
+    with pytest.raises(IntegrityError), transaction.atomic():
+        upsert.insert(AnnualGoal, [{"project_id": project.id, "text": "重复",
+                                    "updated_at": timezone.now()}])
+    assert AnnualGoal.objects.get(project=project).text == "目标"
+
+
+def test_a_failed_staged_upsert_leaves_nothing_behind(copy_min):
+    """Weights must be > 0 (a CHECK constraint): the chunk fails whole, and the next upsert
+    in a fresh transaction works."""
+    project, level = ProjectFactory(), level2()
+    bad = [(*row[:7], Decimal(0), *row[8:]) for row in rows(project, level, 3, 80)]
+    with pytest.raises(IntegrityError), transaction.atomic():
+        upsert.upsert_tuples(Indicator, NAMES, bad, unique=["project", "name"],
+                             update=["weight"], constants={"updated_at": timezone.now()})
+    assert not Indicator.objects.exists()
+    upsert.upsert_tuples(Indicator, NAMES, rows(project, level, 3, 80),
+                         unique=["project", "name"], update=["weight"],
+                         constants={"updated_at": timezone.now()})
+    assert Indicator.objects.count() == 3
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_class WHERE relname LIKE 'upsert_%%' "
+                           "AND relpersistence = 't'")
+            assert cursor.fetchone()[0] == 0
+    assert Project.objects.count() == 1
