@@ -90,3 +90,14 @@ def test_a_failed_staged_upsert_leaves_nothing_behind(copy_min):
                            "AND relpersistence = 't'")
             assert cursor.fetchone()[0] == 0
     assert Project.objects.count() == 1
+
+
+def test_update_rows_sets_the_fields_of_the_rows_given_and_no_others(copy_min):
+    project, level = ProjectFactory(), level2()
+    upsert.upsert_tuples(Indicator, NAMES, rows(project, level, 4, 80), unique=None, update=[],
+                         constants={"updated_at": timezone.now()})
+    first, second, *others = Indicator.objects.order_by("position")
+    upsert.update_rows(Indicator, ["target_value", "unit"],
+                       [(Decimal("85.5"), "次", first.id), (Decimal(60), "", second.id)])
+    stored = list(Indicator.objects.order_by("position").values_list("target_value", "unit"))
+    assert stored == [(Decimal("85.5"), "次"), (Decimal(60), ""), *[(Decimal(80), "人次")] * 2]

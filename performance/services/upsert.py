@@ -245,7 +245,19 @@ def update_rows(model, names: list[str], rows: list[tuple]) -> None:
     prepared = [[f.get_db_prep_save(v, connection) for f, v in zip(fields, row, strict=False)]
                 + [row[-1]] for row in rows]
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
+        if (connection.vendor == "postgresql" and len(prepared) >= COPY_MIN
+                and connection.in_atomic_block):
+            # staged by COPY, as a large upsert chunk (_stage): no array dumped in Python
+            staged = _stage(cursor, model, [*fields, meta.pk])
+            with connection.wrap_database_errors, \
+                    cursor.cursor.copy(f"COPY {staged} FROM STDIN") as copy:
+                for row in prepared:
+                    copy.write_row(row)
+            cursor.execute("UPDATE {} AS t SET {} FROM {} AS v WHERE t.{} = v.{}".format(
+                table, ", ".join(f"{quote(f.column)} = v.{quote(f.column)}" for f in fields),
+                staged, pk, pk))
+            cursor.execute(f"DROP TABLE {staged}")
+        elif connection.vendor == "postgresql":
             columns = [*fields, meta.pk]
             names_v = [f"c{i}" for i in range(len(columns))]
             sql = "UPDATE {} AS t SET {} FROM unnest({}) AS v({}) WHERE t.{} = v.{}".format(
