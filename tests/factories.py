@@ -74,6 +74,22 @@ def level2(level1_name="产出指标", name="数量指标") -> IndicatorLevel2:
     return IndicatorLevel2.objects.select_related("level1").get(level1__name=level1_name, name=name)
 
 
+def bulk_projects(unit, count: int, per_project: int, *, weight=Decimal(9),
+                  prefix: str = "项目") -> list[Project]:
+    """`count` 2025 projects of `unit` named PREFIX0…, each with `per_project` ≥ indicators
+    指标0…, bulk-created (no factory per row: the import tests need thousands)."""
+    level = level2()
+    made = Project.objects.bulk_create([
+        Project(unit=unit, year=2025, name=f"{prefix}{p}", budget_amount=Decimal(100))
+        for p in range(count)])
+    Indicator.objects.bulk_create([
+        Indicator(project=project, level1=level.level1, level2=level, name=f"指标{i}",
+                  operator=Operator.GE, target_value=Decimal(100), unit="人次",
+                  weight=weight, direction=Direction.POSITIVE, position=i)
+        for project in made for i in range(per_project)])
+    return made
+
+
 class IndicatorFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Indicator

@@ -10,14 +10,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from budget.models import Project
-from performance.domain import Direction, Operator
 from performance.excel.actuals_import import import_actuals
 from performance.excel.errors import ExcelImportError
-from performance.models import Indicator, IndicatorRecord, ProjectRecord, ReportingPeriod
+from performance.models import IndicatorRecord, ProjectRecord, ReportingPeriod
 from performance.services import values_bulk
 from performance.workflow import Channel
 from tests.excel_files import csv_bytes
-from tests.factories import UnitFactory, UserFactory, level2
+from tests.factories import UnitFactory, UserFactory, bulk_projects
 
 pytestmark = pytest.mark.django_db
 KEYS = ["单位名称", "项目名称", "一级指标", "二级指标", "三级指标"]
@@ -27,15 +26,7 @@ PER_PROJECT = 10
 def world(projects: int):
     """A unit with `projects` projects of PER_PROJECT indicators (bulk, no factory per row)."""
     unit = UnitFactory(code="900001", name="大单位")
-    level = level2()
-    made = Project.objects.bulk_create([
-        Project(unit=unit, year=2025, name=f"项目{p}", budget_amount=Decimal(100))
-        for p in range(projects)])
-    Indicator.objects.bulk_create([
-        Indicator(project=project, level1=level.level1, level2=level, name=f"指标{i}",
-                  operator=Operator.GE, target_value=Decimal(100), unit="人次",
-                  weight=Decimal(9), direction=Direction.POSITIVE, position=i)
-        for project in made for i in range(PER_PROJECT)])
+    made = bulk_projects(unit, projects, PER_PROJECT)
     period = ReportingPeriod.objects.create(year=2025, code="2025-final", name="2025 年度",
                                             cutoff_month=12, kind="self_evaluation")
     return unit, made, period

@@ -9,17 +9,15 @@ from decimal import Decimal
 
 import pytest
 
-from budget.models import Project
-from performance.domain import Direction, Operator
 from performance.excel import actuals_import
 from performance.excel.actuals_import import import_actuals
 from performance.excel.actuals_rows import Matcher
 from performance.excel.errors import ExcelImportError
-from performance.models import Indicator, IndicatorRecord, ProjectRecord, ReportingPeriod
+from performance.models import IndicatorRecord, ProjectRecord, ReportingPeriod
 from performance.services import values_bulk
 from performance.workflow import WorkflowStatus
 from tests.excel_files import csv_bytes
-from tests.factories import ProjectRecordFactory, UnitFactory, UserFactory, level2
+from tests.factories import ProjectRecordFactory, UnitFactory, UserFactory, bulk_projects
 
 pytestmark = pytest.mark.django_db
 KEYS = ["单位名称", "项目名称", "一级指标", "二级指标", "三级指标"]
@@ -34,18 +32,11 @@ def small_parts(monkeypatch):
 
 
 def world(units: int = 2, projects: int = 3):
-    level = level2()
     made = []
     for u in range(units):
         unit = UnitFactory(code=f"90000{u}", name=f"单位{u}")
-        made += Project.objects.bulk_create([
-            Project(unit=unit, year=2025, name=f"项目{u}-{p}", budget_amount=Decimal(100))
-            for p in range(projects)])
-    Indicator.objects.bulk_create([
-        Indicator(project=project, level1=level.level1, level2=level, name=f"指标{i}",
-                  operator=Operator.GE, target_value=Decimal(100), unit="人次",
-                  weight=Decimal(25), direction=Direction.POSITIVE, position=i)
-        for project in made for i in range(PER_PROJECT)])
+        made += bulk_projects(unit, projects, PER_PROJECT, weight=Decimal(25),
+                              prefix=f"项目{u}-")
     period = ReportingPeriod.objects.create(year=2025, code="2025-final", name="2025 年度",
                                             cutoff_month=12, kind="self_evaluation")
     return made, period

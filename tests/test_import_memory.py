@@ -8,18 +8,15 @@ its indicators and file would take minutes. The bound is shown instead at two si
 per-row growth between them) and the refusal at 1,000,000."""
 
 import tracemalloc
-from decimal import Decimal
 
 import pytest
 
-from budget.models import Project
-from performance.domain import Direction, Operator
 from performance.excel.actuals_import import import_actuals
 from performance.excel.errors import BadFile
-from performance.models import Indicator, IndicatorRecord, ReportingPeriod
+from performance.models import IndicatorRecord, ReportingPeriod
 from performance.services import values_bulk
 from tests.excel_files import SHEET_NS, streamed_xlsx
-from tests.factories import UnitFactory, level2
+from tests.factories import UnitFactory, bulk_projects
 
 pytestmark = pytest.mark.django_db
 HEADERS = ["单位名称", "项目名称", "预算执行数", "一级指标", "二级指标", "三级指标", "全年实际完成值",
@@ -66,15 +63,7 @@ def _row(number: int, values) -> bytes:
 
 def world(projects: int):
     unit = UnitFactory(code="900001", name="大单位")
-    level = level2()
-    made = Project.objects.bulk_create([
-        Project(unit=unit, year=2025, name=f"项目{p}", budget_amount=Decimal(100))
-        for p in range(projects)])
-    Indicator.objects.bulk_create([
-        Indicator(project=project, level1=level.level1, level2=level, name=f"指标{i}",
-                  operator=Operator.GE, target_value=Decimal(100), unit="人次",
-                  weight=Decimal(9), direction=Direction.POSITIVE, position=i)
-        for project in made for i in range(PER_PROJECT)])
+    bulk_projects(unit, projects, PER_PROJECT)
     period = ReportingPeriod.objects.create(year=2025, code="2025-final", name="2025 年度",
                                             cutoff_month=12, kind="self_evaluation")
     return unit, period
