@@ -34,6 +34,7 @@ from django.db import transaction
 from budget.models import Unit
 from performance.services.merge import UNVERSIONED, EditConflict
 from performance.services.period_lock import open_for_any
+from performance.services.upsert import chunks
 from performance.services.values import RecordChange, ValueWrite, WriteRefused, WriteResult
 from performance.services.values_bulk import write_in_parts
 from performance.workflow import Channel
@@ -96,7 +97,7 @@ def import_actuals(file, period, *, units: Iterable | None = None, dry_run: bool
     # Streamed: READ_BATCH rows at a time, the indicators of the units they name read first;
     # a row object goes once read, so the peak is never every row plus every record.
     with gc_paused():
-        for batch in _batches(table.rows, READ_BATCH):
+        for batch in chunks(table.rows, READ_BATCH):
             reader.add_units(batch)
             for row in batch:
                 _check_period(reader, row, period)
@@ -126,17 +127,6 @@ def import_actuals(file, period, *, units: Iterable | None = None, dry_run: bool
             transaction.set_rollback(True)  # the records created to lock go too
     report(100)
     return _result(rows_read, written, dry_run)
-
-
-def _batches(rows: Iterable, size: int) -> Iterator[list]:
-    batch = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
 
 
 def _check_period(reader: RowReader, row, period) -> None:

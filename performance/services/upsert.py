@@ -4,7 +4,10 @@ Django's bulk_create(update_conflicts=True) does the same SQL, but it builds a m
 per row, compiles every value through the ORM and, on SQLite, caps a statement at 999
 parameters (~70 rows here): three quarters of an import's time. `upsert` takes rows as dicts:
 on SQLite (≥ 3.24) as multi-row statements sized to its real parameter limit, on PostgreSQL
-through `upsert_tuples`' unnest arrays. Each distinct value is prepared once
+through `upsert_tuples`. On PostgreSQL many rows go by COPY (formatted in C): a plain INSERT
+straight into the table, an upsert or an update (`update_rows`) of COPY_MIN rows or more
+through a temporary table inside the transaction; fewer as unnest arrays. Each distinct value
+is prepared once
 (`Field.get_db_prep_save`, so stored values are exactly what the ORM would store). Values must
 already be valid: the importers validate every row before anything is written.
 """
@@ -82,9 +85,9 @@ def upsert_tuples(model, names: Sequence[str], rows: Iterable[tuple], *,
     per run) and every other field's default are prepared once and appended. On SQLite the
     rows go through one executemany of a one-row statement per chunk (the driver binds them
     in C, and Django converts the short statement's placeholders once, where a 2,000-row
-    statement is rewritten by a regex each time); on PostgreSQL as one INSERT … SELECT FROM
-    unnest(one array per column) per chunk (psycopg splits a multi-row statement's tens of
-    thousands of placeholders with a regex on each execute: most of a 100,000-row write).
+    statement is rewritten by a regex each time); on PostgreSQL by COPY (see the module), or
+    as one INSERT … SELECT FROM unnest(one array per column) per small chunk (psycopg splits a
+    multi-row statement's tens of thousands of placeholders with a regex on each execute).
     Returns the statements (executemany calls) run."""
     constants = dict(constants or {})
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
@@ -93,32 +96,29 @@ def upsert_tuples(model, names: Sequence[str], rows: Iterable[tuple], *,
     fixed = [f for f in fields if f.attname not in names]
     tail = tuple(_prepared(f, constants.get(f.attname, f.get_default())) for f in fixed)
     preparers = [(i, prep) for i, f in enumerate(given) if (prep := _preparer(f)) is not None]
+    sqlite = connection.vendor == "sqlite"
+    if not sqlite and unique is None:
+        return _copy(model, (*given, *fixed), rows, preparers, tail)
     quote = connection.ops.quote_name
     columns = ", ".join(quote(f.column) for f in (*given, *fixed))
     sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) "
     on_conflict = _on_conflict(model, unique, update)
-    sqlite = connection.vendor == "sqlite"
     if sqlite:
         sql += "VALUES (" + ", ".join(["%s"] * (len(given) + len(fixed))) + ")" + on_conflict
     else:
         arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in (*given, *fixed))
         sql += f"SELECT * FROM unnest({arrays}){on_conflict}"
-    if not sqlite and unique is None:
-        return _copy(model, (*given, *fixed), rows, preparers, tail)
     staged = None  # PostgreSQL: the temporary table large chunks are copied into
     statements = 0
     with connection.cursor() as cursor:
-        for chunk in _chunks(rows, CHUNK):
+        for chunk in chunks(rows, CHUNK):
             if preparers:
                 chunk = [_prepare_row(row, preparers) for row in chunk]
             if sqlite:
                 cursor.executemany(sql, [row + tail for row in chunk] if tail else chunk)
             elif len(chunk) >= COPY_MIN and connection.in_atomic_block:
                 staged = staged or _stage(cursor, model, (*given, *fixed))
-                with connection.wrap_database_errors, \
-                        cursor.cursor.copy(f"COPY {staged} FROM STDIN") as copy:
-                    for row in chunk:
-                        copy.write_row(row + tail if tail else row)
+                _copy_rows(cursor, staged, [row + tail for row in chunk] if tail else chunk)
                 cursor.execute(f"INSERT INTO {quote(model._meta.db_table)} ({columns}) "
                                f"SELECT * FROM {staged}{on_conflict}")
                 cursor.execute(f"TRUNCATE {staged}")
@@ -158,20 +158,25 @@ def _copy(model, fields, rows: Iterable[tuple], preparers, tail: tuple) -> int:
     regex or two per element: 7 of a 100,000-row actuals import's 15 s). Constraints, foreign
     keys and defaults hold as for an INSERT; the whole COPY fails on the first bad row."""
     quote = connection.ops.quote_name
-    sql = (f"COPY {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
-           "FROM STDIN")
-    # the driver's own cursor (Django has no COPY), its errors as Django's (IntegrityError…)
-    with connection.cursor() as cursor, connection.wrap_database_errors, \
-            cursor.cursor.copy(sql) as copy:
-        write = copy.write_row
-        for row in rows:
-            if preparers:
-                row = _prepare_row(row, preparers)
-            write(row + tail if tail else row)
+    target = f"{quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)})"
+    if preparers:
+        rows = (_prepare_row(row, preparers) for row in rows)
+    with connection.cursor() as cursor:
+        _copy_rows(cursor, target, (row + tail for row in rows) if tail else rows)
     return 1
 
 
-def _chunks(rows: Iterable[tuple], size: int) -> Iterator[list[tuple]]:
+def _copy_rows(cursor, target: str, rows: Iterable[tuple]) -> None:
+    """COPY `rows` into `target` (a quoted table, with its columns if not all) through the
+    driver's own cursor (Django has no COPY), its errors raised as Django's (IntegrityError…)."""
+    with connection.wrap_database_errors, cursor.cursor.copy(f"COPY {target} FROM STDIN") as copy:
+        write = copy.write_row
+        for row in rows:
+            write(row)
+
+
+def chunks(rows: Iterable, size: int) -> Iterator[list]:
+    """`rows` as lists of `size` (the last shorter), never more than one list held."""
     chunk: list[tuple] = []
     for row in rows:
         chunk.append(row)
@@ -242,17 +247,16 @@ def update_rows(model, names: list[str], rows: list[tuple]) -> None:
     fields = [meta.get_field(name) for name in names]
     quote = connection.ops.quote_name
     table, pk = quote(meta.db_table), quote(meta.pk.column)
-    prepared = [[f.get_db_prep_save(v, connection) for f, v in zip(fields, row, strict=False)]
+    # each distinct value prepared once (a datetime, a list of reasons); most are sent as is
+    preparers = [_preparer(f) for f in fields]
+    prepared = [[v if p is None else p(v) for p, v in zip(preparers, row, strict=False)]
                 + [row[-1]] for row in rows]
     with connection.cursor() as cursor:
         if (connection.vendor == "postgresql" and len(prepared) >= COPY_MIN
                 and connection.in_atomic_block):
             # staged by COPY, as a large upsert chunk (_stage): no array dumped in Python
             staged = _stage(cursor, model, [*fields, meta.pk])
-            with connection.wrap_database_errors, \
-                    cursor.cursor.copy(f"COPY {staged} FROM STDIN") as copy:
-                for row in prepared:
-                    copy.write_row(row)
+            _copy_rows(cursor, staged, prepared)
             cursor.execute("UPDATE {} AS t SET {} FROM {} AS v WHERE t.{} = v.{}".format(
                 table, ", ".join(f"{quote(f.column)} = v.{quote(f.column)}" for f in fields),
                 staged, pk, pk))
@@ -263,7 +267,7 @@ def update_rows(model, names: list[str], rows: list[tuple]) -> None:
             sql = "UPDATE {} AS t SET {} FROM unnest({}) AS v({}) WHERE t.{} = v.{}".format(
                 table, ", ".join(f"{quote(f.column)} = v.{n}" for f, n in zip(fields, names_v,
                                                                           strict=False)),
-                ", ".join(f"%s::{array_type(f)}" for f in columns), ", ".join(names_v),
+                ", ".join(f"%s::{_array_type(f)}" for f in columns), ", ".join(names_v),
                 pk, names_v[-1])
             for start in range(0, len(prepared), ARRAY_BATCH):
                 part = prepared[start:start + ARRAY_BATCH]
@@ -274,7 +278,7 @@ def update_rows(model, names: list[str], rows: list[tuple]) -> None:
             cursor.executemany(sql, prepared)
 
 
-def array_type(field) -> str:
+def _array_type(field) -> str:
     """The PostgreSQL array type of a column: numeric(6, 2)[], varchar(10)[], bigint[]…"""
     return (field.rel_db_type(connection) if field.primary_key
             else field.db_type(connection)) + "[]"

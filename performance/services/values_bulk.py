@@ -14,8 +14,8 @@ changed rather than the size of the file:
   instances with their users joined;
 * a record whose given values equal the saved ones costs that comparison: no merge, no
   history lookup, no write (an unchanged re-import writes nothing and refreshes nothing);
-* the changed records are written with one executemany UPDATE of plain tuples per set of
-  fields changed and per CHUNK, their history rows by record_rows.write_history;
+* the changed records are written by upsert.update_rows, one set of fields changed at a time
+  and per CHUNK, their history rows by record_rows.write_history;
 * a whole file goes through `write_in_parts`: a part of whole projects at a time, so memory
   follows the part, not the file.
 """
@@ -27,7 +27,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from django.contrib.auth import get_user_model
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from budget.models import Project
@@ -64,11 +64,6 @@ from .values import (
 CHUNK = 2000  # ids per IN (…) list; records written (and their history) at a time
 COLUMNS = tuple(f.attname for f in IndicatorRecord._meta.concrete_fields)
 BLANK_NORM = {name: norm(value) for name, value in BLANK.items()}
-# The value of each of these is sent as it is (str, int, Decimal, None); the others (datetime,
-# JSON) are prepared by their field, as the ORM would store them.
-_AS_IS = {"CharField", "TextField", "DecimalField", "IntegerField", "PositiveIntegerField",
-          "ForeignKey", "BigAutoField", "AutoField", "BooleanField"}
-
 __all__ = ["BulkPlan", "apply_bulk", "prepare_bulk", "write_in_parts"]
 
 
@@ -200,7 +195,7 @@ def write_in_parts(writes: Iterable[ValueWrite], known: dict | None = None, *,
             continue
         failed = refusals or conflicts
         _add(total, plan.result if dry_run or failed else apply_bulk(plan))
-        del plan
+        del plan  # not held while the next part is prepared
     if refusals:
         raise WriteRefused(refusals)
     if conflicts:
@@ -335,8 +330,8 @@ def apply_bulk(plan: BulkPlan) -> WriteResult:
 
 def _update_saved(changed: list[tuple[Saved, dict]], now, actor) -> None:
     """UPDATE the changed fields of saved records (and version, updated_at, updated_by), one
-    executemany per set of fields; the Saved rows take the new values (their history rows are
-    written from them)."""
+    upsert.update_rows per set of fields; the Saved rows take the new values (their history
+    rows are written from them)."""
     groups: dict[tuple, list] = {}
     for rec, writes in changed:
         for name, value in writes.items():
@@ -344,38 +339,8 @@ def _update_saved(changed: list[tuple[Saved, dict]], now, actor) -> None:
         rec.version += 1
         rec.updated_at, rec.updated_by_id, rec.updated_by = now, getattr(actor, "pk", None), actor
         groups.setdefault(tuple(sorted(writes)), []).append(rec)
-    if connection.vendor == "postgresql":
-        # set-based (upsert.update_rows): an executemany there is a statement, a plan and an
-        # index probe per record, even pipelined (4 of a 100,000-row re-import's 15 s)
-        for names, records in groups.items():
-            attnames = [IndicatorRecord._meta.get_field(n).attname for n in names]
-            update_rows(IndicatorRecord, [*names, "version", "updated_at", "updated_by"], [
-                (*[getattr(r, a) for a in attnames], r.version, r.updated_at, r.updated_by_id,
-                 r.id) for r in records])
-        return
-    meta, quote = IndicatorRecord._meta, connection.ops.quote_name
     for names, records in groups.items():
-        fields = [meta.get_field(n) for n in (*names, "version", "updated_at", "updated_by")]
-        prepare = [None if f.get_internal_type() in _AS_IS else _memo(f) for f in fields]
-        sql = "UPDATE {} SET {} WHERE {} = %s".format(
-            quote(meta.db_table), ", ".join(f"{quote(f.column)} = %s" for f in fields),
-            quote(meta.pk.column))
-        attnames = [f.attname for f in fields]
-        with connection.cursor() as cursor:
-            cursor.executemany(sql, [
-                [v if p is None else p(v)
-                 for p, v in zip(prepare, [getattr(r, a) for a in attnames], strict=True)]
-                + [r.id] for r in records])
-
-
-def _memo(field):
-    """field.get_db_prep_save, once per distinct value (a datetime, a list of reasons)."""
-    memo: dict = {}
-
-    def prepare(value):
-        key = tuple(value) if isinstance(value, list) else value
-        if key not in memo:
-            memo[key] = field.get_db_prep_save(value, connection)
-        return memo[key]
-
-    return prepare
+        attnames = [IndicatorRecord._meta.get_field(n).attname for n in names]
+        update_rows(IndicatorRecord, [*names, "version", "updated_at", "updated_by"], [
+            (*[getattr(r, a) for a in attnames], r.version, r.updated_at, r.updated_by_id, r.id)
+            for r in records])
