@@ -101,3 +101,27 @@ def test_update_rows_sets_the_fields_of_the_rows_given_and_no_others(copy_min):
                        [(Decimal("85.5"), "次", first.id), (Decimal(60), "", second.id)])
     stored = list(Indicator.objects.order_by("position").values_list("target_value", "unit"))
     assert stored == [(Decimal("85.5"), "次"), (Decimal(60), ""), *[(Decimal(80), "人次")] * 2]
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's multi-row statements")
+def test_sqlite_writes_rows_beyond_one_statement_in_several_and_updates_in_place(monkeypatch):
+    """Each statement holds as many rows as the parameter limit allows (MAX_ROWS at most); the
+    rows of a later statement still update the ones a former wrote."""
+    monkeypatch.setattr(upsert, "MAX_ROWS", 2)
+    project, level = ProjectFactory(), level2()
+    now = timezone.now()
+    assert upsert.upsert_tuples(Indicator, NAMES, rows(project, level, 5, 80),
+                                unique=["project", "name"], update=["target_value"],
+                                constants={"updated_at": now}) == 3
+    ids = dict(Indicator.objects.values_list("name", "id"))
+    goals = [{"project_id": ProjectFactory().id, "text": f"目标{i}", "updated_at": now}
+             for i in range(3)]
+    assert upsert.insert(AnnualGoal, goals) == 2
+    again = [*rows(project, level, 5, 90), (*rows(project, level, 1, 95)[0][:1], "指标9",
+                                             *rows(project, level, 1, 95)[0][2:])]
+    assert upsert.upsert_tuples(Indicator, NAMES, again, unique=["project", "name"],
+                                update=["target_value"], constants={"updated_at": now}) == 3
+    stored = dict(Indicator.objects.values_list("name", "target_value"))
+    assert stored == {**{f"指标{i}": Decimal(90) for i in range(5)}, "指标9": Decimal(95)}
+    assert all(Indicator.objects.get(name=name).id == pk for name, pk in ids.items())
+    assert sorted(AnnualGoal.objects.values_list("text", flat=True)) == ["目标0", "目标1", "目标2"]
