@@ -2,10 +2,12 @@
 store them, on both databases. On PostgreSQL a plain INSERT goes by COPY, and an upsert of a
 large chunk is staged by COPY in a temporary table inside the transaction (COPY_MIN rows)."""
 
+import contextlib
 from decimal import Decimal
 
 import pytest
 from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from budget.models import Project
@@ -104,10 +106,22 @@ def test_update_rows_sets_the_fields_of_the_rows_given_and_no_others(copy_min):
 
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's multi-row statements")
-def test_sqlite_writes_rows_beyond_one_statement_in_several_and_updates_in_place(monkeypatch):
+@pytest.mark.parametrize("logged", [False, True], ids=["driver", "debug-cursor"])
+def test_sqlite_writes_rows_beyond_one_statement_in_several_and_updates_in_place(monkeypatch,
+                                                                                 logged):
     """Each statement holds as many rows as the parameter limit allows (MAX_ROWS at most); the
-    rows of a later statement still update the ones a former wrote."""
+    rows of a later statement still update the ones a former wrote. With a debug cursor (a
+    test counting queries) each statement goes through Django's cursor and is logged."""
     monkeypatch.setattr(upsert, "MAX_ROWS", 2)
+    with CaptureQueriesContext(connection) if logged else contextlib.nullcontext() as queries:
+        _write_in_several_statements()
+    if logged:
+        inserts = [q["sql"] for q in queries.captured_queries if q["sql"].startswith(
+            ('INSERT INTO "performance_indicator"', 'INSERT INTO "performance_annualgoal"'))]
+        assert len(inserts) == 8  # 3 + 2 + 3 statements
+
+
+def _write_in_several_statements():
     project, level = ProjectFactory(), level2()
     now = timezone.now()
     assert upsert.upsert_tuples(Indicator, NAMES, rows(project, level, 5, 80),
