@@ -51,12 +51,15 @@ def upsert(model, rows: list[dict], *, unique: list[str] | None, update: list[st
         defaults = [f.get_default() for f in fields]
         return upsert_tuples(model, names, (tuple(row.get(n, d) for n, d in zip(
             names, defaults, strict=True)) for row in rows), unique=unique, update=update)
-    spec = [(f.attname, f.get_default(), _preparer(f)) for f in fields]
+    spec = [(f.attname, f.get_default()) for f in fields]
+    preparers = [(i, prep) for i, f in enumerate(fields) if (prep := _preparer(f)) is not None]
 
-    def prepared(row: dict) -> tuple:
+    def prepared(row: dict) -> list:
         get = row.get
-        return tuple(get(name, default) if prep is None else prep(get(name, default))
-                     for name, default, prep in spec)
+        values = [get(name, default) for name, default in spec]
+        for index, prepare in preparers:
+            values[index] = prepare(values[index])
+        return values
 
     with connection.cursor() as cursor:
         return _sqlite_insert(cursor, model, fields, map(prepared, rows),
@@ -194,8 +197,8 @@ def _on_conflict(model, unique: list[str] | None, update: list[str]) -> str:
                                            else "DO NOTHING")
 
 
-def _sqlite_insert(cursor, model, fields, rows: Iterable[tuple], on_conflict: str) -> int:
-    """INSERT `rows` (prepared tuples of `fields`) on SQLite, as many rows a statement as its
+def _sqlite_insert(cursor, model, fields, rows: Iterable[Sequence], on_conflict: str) -> int:
+    """INSERT `rows` (prepared values of `fields`, in order) on SQLite, as many rows a statement as its
     parameter limit allows (MAX_ROWS at most): an executemany of a one-row statement takes
     about twice as long per row (SQLite runs the whole statement once per row; measured with
     sqlite3 alone, 100,000 indicators: 1.3 s against 0.55 s in statements of 50 rows or more).
