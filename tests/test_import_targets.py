@@ -94,6 +94,30 @@ def test_a_changed_target_updates_its_indicator_in_place_and_keeps_its_records(s
     assert record.indicator_id == indicator.id and record.explanation == "待采购"
 
 
+def test_one_file_creates_a_project_and_updates_another_in_place(seeded):
+    """The indicators of a project this import creates are plain inserts, the others an
+    upsert: both kinds in one file, and the existing indicators keep their ids."""
+    header, *rows = tsv_rows()
+    column = {name: index for index, name in enumerate(header)}
+    first = rows[0][column["项目名称"]]
+    ids = dict(Indicator.objects.filter(project__name=first).values_list("name", "id"))
+    rows[0][column["指标值"]] = "3"  # 购置多功能打印机数量: 2 → 3
+    added = [*rows[1][:column["三级指标"]], "新增的三级指标", *rows[1][column["三级指标"] + 1:]]
+    new_project = [[*row[:column["项目名称"]], "新建项目", *row[column["项目名称"] + 1:]]
+                   for row in rows if row[column["项目名称"]] == first]
+    outcome = import_targets(csv_bytes([header, *rows, added, *new_project]), 2025,
+                             filename="混合.csv")
+    result = outcome.result
+    assert (result.projects_created, result.indicators_updated) == (1, 1)
+    assert result.indicators_created == len(new_project) + 1
+    assert dict(Indicator.objects.filter(project__name=first, name__in=ids).values_list(
+        "name", "id")) == ids
+    assert Indicator.objects.get(name="购置多功能打印机数量", project__name=first).target_value == 3
+    assert Indicator.objects.filter(project__name=first, name="新增的三级指标").exists()
+    assert Indicator.objects.filter(project__name="新建项目").count() == len(new_project)
+    assert Indicator.objects.count() == 90 + len(new_project) + 1
+
+
 def test_missing_indicators_are_reported_and_removed_only_with_replace(seeded):
     workbook = load(TABLE13_XLSX.read_bytes())
     workbook.active.delete_rows(6)  # 购置办公软件数量 (a continuation row)

@@ -310,7 +310,7 @@ def _write(year, rows, levels, result, replace, category, functional_subject, pr
     # A project created in this run counts as created, not also as updated.
     updated_ids = ({p.id for p in changed_projects} | goal_changed) - created_ids
     result.projects_created, result.projects_updated = len(created_ids), len(updated_ids)
-    _write_indicators(direct, by_project, levels, result, replace, now)
+    _write_indicators(direct, by_project, levels, result, replace, now, created_ids)
     _refresh_initial_versions([p.id for p in direct.values() if p.id not in created_ids])
 
     result.indicators_unchanged += proposer.adjust(in_use, by_project)
@@ -381,7 +381,7 @@ def _enum_texts() -> dict:
                          for enum in (Operator, Grade, Direction) for member in enum}}
 
 
-def _write_indicators(projects, by_project, levels, result, replace, now):
+def _write_indicators(projects, by_project, levels, result, replace, now, created_ids):
     existing: dict[int, dict[str, tuple]] = defaultdict(dict)
     for row in _stored_indicators([project.id for project in projects.values()]):
         existing[row[0]][row[1]] = row[2:]
@@ -429,10 +429,19 @@ def _write_indicators(projects, by_project, levels, result, replace, now):
         result.indicators_removed = Indicator.objects.filter(id__in=leftover).delete()[1].get(
             "performance.Indicator", 0
         )
-    # One INSERT … ON CONFLICT per batch creates new rows and updates changed ones in place
-    # (their id, and so the values entered against them, stay). Only new and changed rows are in
-    # `writes`, so an unchanged indicator keeps its updated_at.
-    upsert_tuples(Indicator, ("project_id", "name", "source_row", *COMPARED_FIELDS), writes,
-                  unique=["project", "name"],
-                  update=[*COMPARED_FIELDS, "source_row", "updated_at"],
-                  constants={"updated_at": now})
+    # The indicators of projects created in this run are plain INSERTs (on PostgreSQL one COPY,
+    # not staged for an upsert: about a second of an empty database's 100,000 rows): until
+    # commit no other transaction can see those projects, let alone give them indicators. The
+    # others go by INSERT … ON CONFLICT, which creates new rows and updates changed ones in
+    # place (their id, and so the values entered against them, stay). Only new and changed rows
+    # are in `writes`, so an unchanged indicator keeps its updated_at.
+    names = ("project_id", "name", "source_row", *COMPARED_FIELDS)
+    inserts = [write for write in writes if write[0] in created_ids]
+    upserts = [write for write in writes if write[0] not in created_ids]
+    if inserts:
+        upsert_tuples(Indicator, names, inserts, unique=None, update=[],
+                      constants={"updated_at": now})
+    if upserts:
+        upsert_tuples(Indicator, names, upserts, unique=["project", "name"],
+                      update=[*COMPARED_FIELDS, "source_row", "updated_at"],
+                      constants={"updated_at": now})
