@@ -16,6 +16,7 @@ import argparse
 import os
 import re
 import resource
+import tempfile
 import time
 from pathlib import Path
 
@@ -43,6 +44,18 @@ def rounds_type(text: str) -> int:
     if value < MIN_ROUNDS:
         raise argparse.ArgumentTypeError(f"at least {MIN_ROUNDS} rounds (best of {MIN_ROUNDS})")
     return value
+
+
+def add_rounds(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--rounds", type=rounds_type, default=MIN_ROUNDS,
+                        help="runs of each measurement; each figure is the best (at least 3)")
+
+
+def run_with_files(run, args) -> None:
+    """Print the machine, then `run(args, a temporary directory)` for the generated files."""
+    print(f"machine at start: {machine()}", flush=True)
+    with tempfile.TemporaryDirectory(prefix="jxt-bench-") as tmp:
+        run(args, Path(tmp))
 
 
 def nproc() -> int:

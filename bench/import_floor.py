@@ -23,9 +23,7 @@ the workflow checks) comes on top.
 """
 
 import argparse
-import os
 import sys
-import tempfile
 from decimal import Decimal
 from pathlib import Path
 
@@ -47,20 +45,6 @@ SCORE_A = "actuals: score and light the projects (no write)"
 def make_files(tmp: Path, rows: int, units: int):
     targets, keys = generate(tmp, rows, units)
     return targets, generate_actuals(tmp, keys, 0)
-
-
-def setup_django(smoke: bool) -> str:
-    from bench.database import choose_database, migrate
-
-    label = choose_database(os.environ.get("BENCH_SQLITE_NAME", "import_floor"), keep=False,
-                            smoke=smoke)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    os.environ["DEBUG"] = "0"
-    import django
-
-    django.setup()
-    migrate(label, keep=False)
-    return label
 
 
 def table_rows(model, rows: list[dict]) -> tuple[list[str], list[tuple]]:
@@ -122,20 +106,18 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--units", type=int, default=500)
-    parser.add_argument("--rounds", type=harness.rounds_type, default=harness.MIN_ROUNDS,
-                        help="runs of each measurement; each figure is the best (at least 3)")
+    harness.add_rounds(parser)
     args = harness.parse_args(parser, SMOKE)
-    print(f"machine at start: {harness.machine()}", flush=True)
-    with tempfile.TemporaryDirectory(prefix="jxt-bench-") as tmp:
-        run(args, Path(tmp))
+    harness.run_with_files(run, args)
 
 
 def run(args, tmp: Path):
     targets, actuals = make_files(tmp, args.rows, args.units)
-    label = setup_django(args.smoke)
+    from bench.import_speed import read_all, setup_django
+
+    label = setup_django(args.smoke, "import_floor")
     from django.utils import timezone
 
-    from bench.import_speed import read_all
     from performance.excel.actuals_import import import_actuals
     from performance.excel.layouts import ACTUALS, TARGETS
     from performance.excel.reader import Limits

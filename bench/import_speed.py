@@ -35,7 +35,6 @@ import argparse
 import multiprocessing
 import os
 import sys
-import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -57,9 +56,9 @@ FLOOR_T, FLOOR_A = "reader (calamine): 表13", "reader (calamine): 自评表"
 OPENPYXL = "openpyxl read-only iteration: 表13 (comparison)"
 
 
-def setup_django(smoke: bool) -> str:
+def setup_django(smoke: bool, name: str = "import_speed") -> str:
     # BENCH_SQLITE_NAME: a file of one's own under bench/out/ when several people measure at once
-    label = choose_database(os.environ.get("BENCH_SQLITE_NAME", "import_speed"), keep=False,
+    label = choose_database(os.environ.get("BENCH_SQLITE_NAME", name), keep=False,
                             smoke=smoke)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ["DEBUG"] = "0"  # no query log: measure what production runs
@@ -269,12 +268,9 @@ def main():
     parser.add_argument("--ie-rows", type=int, default=5_000)
     parser.add_argument("--only", choices=("targets", "actuals"),
                         help="measure only that import (and its floor)")
-    parser.add_argument("--rounds", type=harness.rounds_type, default=harness.MIN_ROUNDS,
-                        help="runs of each measurement; each figure is the best (at least 3)")
+    harness.add_rounds(parser)
     args = harness.parse_args(parser, SMOKE)
-    print(f"machine at start: {harness.machine()}", flush=True)
-    with tempfile.TemporaryDirectory(prefix="jxt-bench-") as tmp:
-        run(args, Path(tmp))
+    harness.run_with_files(run, args)
 
 
 def run(args, tmp: Path):
