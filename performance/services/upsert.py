@@ -4,12 +4,12 @@ Django's bulk_create(update_conflicts=True) does the same SQL, but it builds a m
 per row, compiles every value through the ORM and, on SQLite, caps a statement at 999
 parameters (~70 rows here): three quarters of an import's time. `upsert` takes rows as dicts,
 `upsert_tuples` as plain tuples: on SQLite (≥ 3.24) both go as multi-row statements sized to
-its real parameter limit (_sqlite_insert). On PostgreSQL many rows go by COPY (formatted in C): a plain INSERT
-straight into the table, an upsert or an update (`update_rows`) of COPY_MIN rows or more
-through a temporary table inside the transaction; fewer as unnest arrays. Each distinct value
-is prepared once
-(`Field.get_db_prep_save`, so stored values are exactly what the ORM would store). Values must
-already be valid: the importers validate every row before anything is written.
+its real parameter limit (_sqlite_insert). On PostgreSQL many rows go by COPY (formatted in
+C): a plain INSERT straight into the table, an upsert or an update (`update_rows`) of COPY_MIN
+rows or more through a temporary table inside the transaction; fewer as unnest arrays. Each
+distinct value is prepared once (`Field.get_db_prep_save`, so stored values are exactly what
+the ORM would store). Values must already be valid: the importers validate every row before
+anything is written.
 """
 
 from __future__ import annotations
@@ -198,8 +198,8 @@ def _on_conflict(model, unique: list[str] | None, update: list[str]) -> str:
 
 
 def _sqlite_insert(cursor, model, fields, rows: Iterable[Sequence], on_conflict: str) -> int:
-    """INSERT `rows` (prepared values of `fields`, in order) on SQLite, as many rows a statement as its
-    parameter limit allows (MAX_ROWS at most): an executemany of a one-row statement takes
+    """INSERT `rows` (prepared values of `fields`, in order) on SQLite, as many rows a statement
+    as its parameter limit allows (MAX_ROWS at most): an executemany of a one-row statement takes
     about twice as long per row (SQLite runs the whole statement once per row; measured with
     sqlite3 alone, 100,000 indicators: 1.3 s against 0.55 s in statements of 50 rows or more).
     Returns the statements run."""
@@ -208,8 +208,8 @@ def _sqlite_insert(cursor, model, fields, rows: Iterable[Sequence], on_conflict:
             f"({', '.join(quote(f.column) for f in fields)}) VALUES ")
     per_statement = max(1, min(MAX_ROWS, sqlite_max_params() // len(fields)))
     # Django rewrites each %s of a statement by a regex on every execute (5 ms for a 2,000-row
-    # statement, about as long as SQLite takes to insert its rows): unless a debug cursor
-    # logs the statement (DEBUG, a test counting queries), the driver gets SQLite's own ?.
+    # statement, half as long as SQLite takes to insert its rows): unless a debug cursor logs
+    # the statement (DEBUG, a test counting queries), the driver gets SQLite's own ? marks.
     logged = connection.queries_logged
     one = "(" + ", ".join(["%s" if logged else "?"] * len(fields)) + ")"
     full = ""  # the statement of a full chunk, built once
