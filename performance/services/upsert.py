@@ -209,7 +209,8 @@ def _sqlite_insert(cursor, model, fields, rows: Iterable[Sequence], on_conflict:
     per_statement = max(1, min(MAX_ROWS, sqlite_max_params() // len(fields)))
     # Django rewrites each %s of a statement by a regex on every execute (5 ms for a 2,000-row
     # statement, half as long as SQLite takes to insert its rows): unless a debug cursor logs
-    # the statement (DEBUG, a test counting queries), the driver gets SQLite's own ? marks.
+    # the statement (DEBUG, a test counting queries), the driver gets SQLite's own ? marks
+    # (so, like a COPY on PostgreSQL, past any connection.execute_wrapper: none is installed).
     logged = connection.queries_logged
     one = "(" + ", ".join(["%s" if logged else "?"] * len(fields)) + ")"
     full = ""  # the statement of a full chunk, built once
