@@ -42,28 +42,12 @@ def upsert(model, rows: list[dict], *, unique: list[str] | None, update: list[st
     Returns the statements run."""
     if not rows:
         return 0
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    if connection.vendor == "postgresql":
-        # one INSERT … SELECT FROM unnest(arrays) per chunk: psycopg re-splits a multi-row
-        # statement's tens of thousands of placeholders on every execute (a 30,000-row actuals
-        # import spent 8 of its 11 s there)
-        names = [f.attname for f in fields]
-        defaults = [f.get_default() for f in fields]
-        return upsert_tuples(model, names, (tuple(row.get(n, d) for n, d in zip(
-            names, defaults, strict=True)) for row in rows), unique=unique, update=update)
-    spec = [(f.attname, f.get_default()) for f in fields]
-    preparers = [(i, prep) for i, f in enumerate(fields) if (prep := _preparer(f)) is not None]
-
-    def prepared(row: dict) -> list:
-        get = row.get
-        values = [get(name, default) for name, default in spec]
-        for index, prepare in preparers:
-            values[index] = prepare(values[index])
-        return values
-
-    with connection.cursor() as cursor:
-        return _sqlite_insert(cursor, model, fields, map(prepared, rows),
-                              _on_conflict(model, unique, update))
+    # as plain values in field order, through upsert_tuples (one path per database)
+    spec = [(f.attname, f.get_default()) for f in model._meta.concrete_fields
+            if not f.primary_key]
+    return upsert_tuples(model, [name for name, _ in spec],
+                         ([row.get(name, default) for name, default in spec] for row in rows),
+                         unique=unique, update=update)
 
 
 def upsert_tuples(model, names: Sequence[str], rows: Iterable[tuple], *,
@@ -174,7 +158,7 @@ def chunks(rows: Iterable, size: int) -> Iterator[list]:
         yield chunk
 
 
-def _prepare_row(row: tuple, preparers) -> tuple:
+def _prepare_row(row: Sequence, preparers) -> tuple:
     values = list(row)
     for index, prepare in preparers:
         values[index] = prepare(values[index])
